@@ -20,6 +20,7 @@ KAMAILIO = shutil.which("kamailio") or (os.path.exists("/usr/sbin/kamailio") and
 MODULE_DIR = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 END_MARK = "== ORACLE END =="
 CFG_NAME = "oracle.cfg"
+TMPDIR_RE = re.compile(r"/tmp/kamoracle\w+/")
 
 TEMPLATE = """#!KAMAILIO
 debug={debug}
@@ -60,7 +61,7 @@ def normalize(lines: list[str], pid: str | None) -> list[str]:
     if not pid:
         return lines
     rx = re.compile(r"\b%s\b" % re.escape(pid))
-    return [rx.sub("PID", line) for line in lines]
+    return [TMPDIR_RE.sub("", rx.sub("PID", line)) for line in lines]
 
 
 def worker_lines(stderr: str) -> tuple[list[str], str | None]:
