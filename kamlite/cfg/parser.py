@@ -52,6 +52,23 @@ def string_value(text: str) -> str:
     return "".join(decode_dq(m.group(1)) for m in _ADJACENT.finditer(text))
 
 
+class _Block(list):
+    """Statements of a block; `close` is the offset of its '}' (None without braces)."""
+    __slots__ = ("close",)
+
+    def __init__(self, items, close):
+        super().__init__(items)
+        self.close = close
+
+
+def _block_end(block, default: int) -> int:
+    if getattr(block, "close", None) is not None:
+        return block.close + 1
+    if block:
+        return block[-1].end
+    return default
+
+
 class _ToNodes(Transformer):
     """Callbacks named after grammar rules/aliases; each returns a node."""
 
@@ -99,10 +116,9 @@ class _ToNodes(Transformer):
         return N.UnOp(op.start_pos, operand.end, o, operand)
 
     def call(self, c):
-        name = c[0]
-        args = [a for a in c[1:] if a is not None]
-        end = args[-1].end if args else name.end_pos
-        return N.Call(name.start_pos, end, name.value, args)
+        name, rpar = c[0], c[-1]
+        args = [a for a in c[1:-1] if a is not None]
+        return N.Call(name.start_pos, rpar.end_pos, name.value, args, rpar.start_pos)
 
     # -- statements --
     def assign(self, c):
@@ -110,20 +126,25 @@ class _ToNodes(Transformer):
         return N.Assign(pv.start_pos, expr.end, N.PV(pv.start_pos, pv.end_pos, pv.value), expr)
 
     def block(self, c):
-        return [s for s in c if s is not None]
+        # a list of statements; a braced block remembers where its '}' is
+        if c and isinstance(c[0], Token):
+            return _Block([s for s in c[1:-1] if s is not None], c[-1].start_pos)
+        return _Block([s for s in c if s is not None], None)
 
     def if_stmt(self, c):
         kw, cond, then = c[0], c[1], c[2]
         orelse = c[4] if len(c) > 3 else None
-        return N.If(kw.start_pos, cond.end, cond, then, orelse)
+        last = orelse if orelse is not None else then
+        return N.If(kw.start_pos, _block_end(last, cond.end), cond, list(then),
+                    list(orelse) if orelse is not None else None)
 
     def while_stmt(self, c):
         kw, cond, body = c
-        return N.While(kw.start_pos, cond.end, cond, body)
+        return N.While(kw.start_pos, _block_end(body, cond.end), cond, list(body))
 
     def switch_stmt(self, c):
-        kw, expr = c[0], c[1]
-        return N.Switch(kw.start_pos, expr.end, expr, list(c[2:]))
+        kw, expr, rbrace = c[0], c[1], c[-1]
+        return N.Switch(kw.start_pos, rbrace.end_pos, expr, list(c[2:-1]))
 
     def case_item(self, c):
         kw, label = c[0], c[1]
@@ -222,8 +243,8 @@ class _ToNodes(Transformer):
             name_pos, body = t.start_pos, c[2:]
         else:
             name, name_pos, body = None, kw.start_pos, c[1:]
-        body = [s for s in body if s is not None]
-        return N.Route(kw.start_pos, kw.end_pos, N.ROUTE_KINDS[kw.value], name, body, name_pos, kw.value)
+        body = [s for s in body if s is not None and not isinstance(s, Token)]
+        return N.Route(kw.start_pos, c[-1].end_pos, N.ROUTE_KINDS[kw.value], name, body, name_pos, kw.value)
 
     def start(self, c):
         return [i for i in c if i is not None]

@@ -1,0 +1,166 @@
+"""The module interface: each Kamailio module is one file with one export table.
+
+    MODULE = Module(
+        name="xlog",
+        params={"buf_size": Param(int, default=4096)},
+        functions={"xlog": [Function(xlog1, args=(Arg.FMT,)), Function(xlog2, args=(Arg.STR, Arg.FMT))]},
+        pvs={"xlog_level": PseudoVar(get=...)},
+        rpc={"xlog.x": RpcCommand(handler, doc="...")},
+        state=State,            # per-program state object, passed first to every callable
+        mod_init=..., child_init=..., destroy=...,
+    )
+
+Argument kinds tell the resolver what to do at load time (Kamailio's fixups); a wrong
+count or kind is a load-time error naming file:line:col.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import re
+from typing import Any, Callable, Optional
+
+# route types, as bits, for Function.route_types
+REQUEST_ROUTE = 1
+FAILURE_ROUTE = 2
+ONREPLY_ROUTE = 4
+BRANCH_ROUTE = 8
+ONSEND_ROUTE = 16
+ERROR_ROUTE = 32
+LOCAL_ROUTE = 64
+CORE_ONREPLY_ROUTE = 128
+BRANCH_FAILURE_ROUTE = 256
+EVENT_ROUTE = REQUEST_ROUTE          # Kamailio runs event routes as request routes
+ANY_ROUTE = 0xFFFF
+
+
+class Arg:
+    """Kinds of function parameters.
+
+    STR    a constant string (constant expressions are folded first)
+    INT    a constant integer (a string holding a number is accepted, as Kamailio does)
+    FMT    a format string: text with $pv specs, expanded at each call; the function gets
+           a callable fmt(ctx) -> str
+    INTPV  an integer or a pseudo-variable holding one; the function gets int_of(ctx) -> int
+    PVW    a writable pseudo-variable, given by name ("$var(x)" or $var(x)); the function gets
+           the PV spec (spec.get(ctx), spec.set(ctx, value))
+    PV     a readable pseudo-variable spec (same form as PVW)
+    ROUTE  a route name; the function gets the route's runner
+    ANY    any expression; the function gets its value (int, str or None) at call time
+    """
+    STR = "str"
+    INT = "int"
+    FMT = "fmt"
+    INTPV = "intpv"
+    PVW = "pvw"
+    PV = "pv"
+    ROUTE = "route"
+    ANY = "any"
+
+
+@dataclasses.dataclass
+class Function:
+    impl: Callable
+    args: tuple = ()
+    fixup: Optional[Callable] = None      # fixup(lc, loc, args) -> args  (may raise FixupError)
+    dynamic: tuple = ()                    # indexes of STR/FMT params that accept run-time values
+    route_types: int = ANY_ROUTE
+    sets_rc: bool = True                  # core actions do not change $rc
+    name: str = ""
+    module: str = ""
+
+    @property
+    def nargs(self) -> int:
+        return len(self.args)
+
+
+class FixupError(Exception):
+    """Raised by a fixup: the message is reported at the call's location."""
+
+    def __init__(self, message: str, arg: int | None = None):
+        super().__init__(message)
+        self.arg = arg
+
+
+@dataclasses.dataclass
+class Param:
+    type: type                             # int or str (what modparam value must be)
+    default: Any = None
+    multi: bool = False                    # may be given several times
+    apply: Optional[Callable] = None       # apply(state, value, lc) -> None; raise ValueError to refuse
+
+
+@dataclasses.dataclass
+class PseudoVar:
+    """A pseudo-variable class, e.g. $var or $rU.
+
+    Either `make(state, lc, name) -> spec` for PVs that take an inner name or index (the
+    spec has get/set), or simple `get(ctx)` / `set(ctx, value)` for plain ones.
+    """
+    get: Optional[Callable] = None
+    set: Optional[Callable] = None
+    make: Optional[Callable] = None
+    needs_name: bool = False               # $var needs (name); $rc does not
+    takes_name: bool = False               # accepts an optional (name)
+
+
+@dataclasses.dataclass
+class RpcCommand:
+    handler: Callable                      # handler(state, rpc_ctx) or handler(rpc_ctx)
+    doc: str = ""
+    returns_array: bool = False
+
+
+@dataclasses.dataclass
+class Module:
+    name: str
+    params: dict = dataclasses.field(default_factory=dict)
+    functions: dict = dataclasses.field(default_factory=dict)
+    pvs: dict = dataclasses.field(default_factory=dict)
+    transforms: dict = dataclasses.field(default_factory=dict)
+    rpc: dict = dataclasses.field(default_factory=dict)
+    state: Optional[Callable] = None       # factory: state(program) -> object
+    mod_init: Optional[Callable] = None    # mod_init(state, program) in the main process
+    child_init: Optional[Callable] = None  # child_init(state, program, rank)
+    destroy: Optional[Callable] = None     # destroy(state, program) in the main process
+    depends: tuple = ()
+    doc: str = ""
+
+    def function_variants(self):
+        for name, f in self.functions.items():
+            for variant in (f if isinstance(f, (list, tuple)) else (f,)):
+                variant.name = name
+                variant.module = self.name
+                yield name, variant
+
+
+_MODULE_NAME = re.compile(r"^(?:.*/)?([A-Za-z0-9_]+?)(?:\.so)?$")
+
+
+def module_name(path: str) -> str | None:
+    """'pv', 'pv.so', '/usr/lib/.../pv.so' and 'modules/pv/pv.so' all name the module pv."""
+    m = _MODULE_NAME.match(path.strip())
+    return m.group(1) if m else None
+
+
+def find(name: str) -> Module | None:
+    """The kamlite implementation of a Kamailio module, or None."""
+    if not re.match(r"^[A-Za-z0-9_]+$", name) or name.startswith("_"):
+        return None
+    try:
+        mod = importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as e:
+        if e.name and (e.name == f"{__name__}.{name}"):
+            return None
+        raise
+    return getattr(mod, "MODULE", None)
+
+
+def available() -> list[str]:
+    """Names of the modules kamlite provides."""
+    import pkgutil
+    out = []
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("_") and info.name != "core":
+            out.append(info.name)
+    return sorted(out)
