@@ -35,6 +35,8 @@ class Str(Node):
 @_node
 class PV(Node):
     text: str                      # the pseudo-variable as written: "$var(x)", "$(ru{uri.user})"
+    after_paren: bool = False      # first thing inside '(': Kamailio's parser reads one token
+                                   # ahead here, and positions the value at that token
 
 
 @_node
@@ -87,7 +89,13 @@ class Call(Node):
     close: int = 0                 # offset of the closing parenthesis
 
 
-Expr = Union[Int, Str, PV, Word, Select, BinOp, UnOp, StrLen, StrEmpty, SelVal, Call]
+@_node
+class AssignExpr(Node):
+    """'( $x = expr )' used as a value: the assignment runs, its value is 1 (or <0)."""
+    assign: "Assign"
+
+
+Expr = Union[Int, Str, PV, Word, Select, BinOp, UnOp, StrLen, StrEmpty, SelVal, Call, AssignExpr]
 
 
 # ---- statements -----------------------------------------------------------------------------

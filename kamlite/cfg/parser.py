@@ -94,7 +94,17 @@ class _ToNodes(Transformer):
         return N.Select(t.start_pos, t.end_pos, t.value)
 
     def paren(self, c):
-        return c[0]
+        e = c[0]
+        first = e
+        while isinstance(first, N.BinOp):
+            first = first.left
+        if isinstance(first, N.PV):
+            first.after_paren = True
+        return e
+
+    def paren_assign(self, c):
+        a = c[0]
+        return N.AssignExpr(a.pos, a.end, a)
 
     def strlen(self, c):
         return N.StrLen(c[0].start_pos, c[1].end, c[1])
@@ -316,6 +326,12 @@ def parse_expanded(src: Expanded) -> N.Config:
             pos = len(src.text)
         raise ConfigError(Diagnostic(src.location(min(pos, max(len(src.text) - 1, 0))),
                                      _describe_error(e, src.text), code="syntax")) from None
+    for at in src.subst_at:
+        for item in items:
+            if isinstance(item, N.Route) and item.pos < at < item.end:
+                raise ConfigError(Diagnostic(src.location(at), "syntax error: #!subst, #!substdef and "
+                                             "#!substdefs are allowed only outside route blocks",
+                                             code="syntax"))
     return N.Config(items, src)
 
 

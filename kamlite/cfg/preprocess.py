@@ -101,6 +101,8 @@ class Preprocessor:
         self.includes: list[tuple[str, Location]] = []
         self.out: Expanded | None = None
         self._stack: list[str] = []           # files being included, innermost last
+        self.comment_open = False             # a define's value ended inside a # comment
+        self.subst_at: list[int] = []         # output offsets of #!subst directives
 
     # entry points ---------------------------------------------------------------
     def run_file(self, path: str) -> Expanded:
@@ -119,6 +121,7 @@ class Preprocessor:
             raise self._error(opened, "#!ifdef/#!ifndef opened here is never closed by #!endif "
                               f"({self.level} more #!if[n]def than #!endif)")
         self.out.defines = dict(self.defines)
+        self.out.subst_at = self.subst_at
         self.out.finish()
         return self.out
 
@@ -180,6 +183,10 @@ class Preprocessor:
                 pos = self._pvar(fr, start)
             elif kind == "lcom":
                 nl = text.find("\n", start)
+                if nl < 0 and fr.at is not None:
+                    # a define's value ending in a comment: like Kamailio's unput(), the
+                    # comment goes on over the rest of the line where the define was used
+                    self.comment_open = True
                 pos = end if nl < 0 else nl
             elif kind == "bcom":
                 pos = self._block_comment(fr, start)
@@ -288,6 +295,10 @@ class Preprocessor:
                 # like Kamailio's unput(): the value is read again as if it were in the file
                 at = fr.at if fr.at is not None else start
                 self._scan(_Frame(value, fr.file, at, fr.depth + 1), 0)
+                if self.comment_open and fr.at is None:
+                    self.comment_open = False
+                    nl = fr.text.find("\n", end)
+                    return len(fr.text) if nl < 0 else nl
             return end
         self._emit(fr, start, end)
         if name == "event_route":
@@ -364,16 +375,14 @@ class Preprocessor:
         idm = _ID.match(text, pos)
         if not idm:
             raise self._error(self._loc(fr, pos), f"#!{kind}: identifier expected")
-        rest = re.compile(r"[ \t\b\r]*(\n|$)").match(text, idm.end())
-        if not rest:
-            if idm.end() < len(text) and text[idm.end()] == "-":
-                raise self._error(self._loc(fr, start), f"#!{kind} {idm.group(0)}-...: '-' not allowed")
-            raise self._error(self._loc(fr, idm.end()),
-                              f"#!{kind} {idm.group(0)}: nothing may follow the name on this line")
+        if idm.end() < len(text) and text[idm.end()] == "-":
+            raise self._error(self._loc(fr, start), f"#!{kind} {idm.group(0)}-...: '-' not allowed")
+        # Kamailio ignores anything else up to the end of the line
+        nl = text.find("\n", idm.end())
         defined = idm.group(0) in self.defines
         self.ifdefs.append([defined if kind == "ifdef" else not defined, self._loc(fr, start)])
         self.level += 1
-        return rest.start(1)
+        return len(text) if nl < 0 else nl
 
     def _else_endif(self, fr: _Frame, kind: str, start: int) -> None:
         if kind == "else":
@@ -410,6 +419,7 @@ class Preprocessor:
             rule = subst_mod.parse(value)
         except subst_mod.SubstError as e:
             raise self._error(self._loc(fr, start), f"#!{kind}: {e}") from None
+        self.subst_at.append(self.out.length)
         if kind != "subst":
             # substdef "/ID/value/" also defines ID as value (substdefs: as "value")
             sep = value[0]

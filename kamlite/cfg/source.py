@@ -55,6 +55,7 @@ class Expanded:
         self.length = 0
         self.text = ""
         self.defines: dict[str, str | None] = {}
+        self.subst_at: list[int] = []       # where #!subst directives were (top level only)
 
     # building -------------------------------------------------------------
     def copy(self, file: SourceFile, start: int, end: int, text: str | None = None) -> None:

@@ -50,6 +50,18 @@ class Builder:
         loc = self.comp.loc(node)
         return (loc.line, loc.col, loc.end_line or loc.line, loc.end_col or loc.col)
 
+    _TOKEN = re.compile(r"[<>=!~&|^+*/-]+|[A-Za-z0-9_]+|\S")
+
+    def lookahead_pos(self, node) -> tuple:
+        """The position of the token after node (where Kamailio's parser stood when it
+        made the value)."""
+        text = self.comp.program.config.source.text
+        m = self._TOKEN.search(text, node.end)
+        if m is None:
+            return self.pos(node)
+        loc = self.comp.program.config.source.location(m.start(), m.end())
+        return (loc.line, loc.col, loc.end_line or loc.line, loc.end_col or loc.col)
+
     def build(self, e) -> R.RVE:
         t = type(e)
         if t is N.Int:
@@ -58,10 +70,11 @@ class Builder:
             return R.leaf("str", e.value, self.pos(e), e)
         if t is N.PV:
             spec = self.comp.pv_spec(e.text, e)
+            pos = self.lookahead_pos(e) if e.after_paren else self.pos(e)
             if spec is NULL_SPEC:
-                return R.leaf("null", None, self.pos(e), e)
-            return R.leaf("pv", spec, self.pos(e), e)
-        if t is N.Call:
+                return R.leaf("null", None, pos, e)
+            return R.leaf("pv", spec, pos, e)
+        if t is N.Call or t is N.AssignExpr:
             return R.leaf("action", e, self.pos(e), e)
         if t is N.Word:
             if e.text in BOOL_WORDS:
@@ -292,10 +305,7 @@ class Compiler:
                 posixre.compile(pattern, icase=True)
             except posixre.PosixRegexError:
                 raise CompileError(e.node, f'Bad regular expression "{pattern}"{e.right.span}', "regex")
-        try:
-            self.optimizer().optimize(e)
-        except R.ConstEvalError:
-            raise CompileError(e.node, f"optimization failure, bad expression {e.span}", "expr")
+        self.optimizer().optimize(e)
 
     def _ce(self) -> R.ConstEval:
         log = self.program.log
@@ -464,7 +474,8 @@ class Compiler:
                 raise CompileError(node, f"bad format string \"{fmt}\": wrong char in [{p.text}]", "format")
             spec = self.pv_spec(p.text, node)
             pieces.append(self.fmt_piece(spec))
-        fname = f"FMT{len(self.ns)}"
+        self.counter += 1
+        fname = f"FMT{self.counter}"
         body = " + ".join(pieces) if pieces else "''"
         src = f"def {fname}(ctx, V=VARS):\n    return {body}\n"
         self.sources.append(src)
@@ -496,7 +507,18 @@ class Compiler:
             code, vtype = self.action_raw(em, e), "i"
         elif e.op == "rval" and e.rval.kind == "pv" and e.rval.value.can_fail:
             # a failing get: 'non existing right pvar', the target becomes null
-            code, vtype = f"H.assign_src({self.const(e.rval.value, 'P')}, ctx)", "a"
+            em.w("try:")
+            em.w(f"    _v = {self.const(e.rval.value, 'P')}.get(ctx)")
+            em.w("except PVFail:")
+            em.w(f"    H.assign_failed(ctx, {e.span!r})")
+            em.w("    " + self.set_code(target, "None", "n"))
+            if want:
+                em.w("    _ret = -1")
+            em.w("else:")
+            em.w("    " + self.set_code(target, "_v", "a"))
+            if want:
+                em.w("    _ret = 1")
+            return
         else:
             code, vtype = self.val_code(em, e)
         fails = self.can_fail(e)
@@ -584,8 +606,7 @@ class Compiler:
         em.w(f"{n} += 1")
         em.w(f"if {n} > {m}:")
         em.ind += 1
-        loc = self.loc(s.cond)
-        msg = f"runaway while ({loc.line}, {loc.col}): more then "
+        msg = f"runaway while ({e.pos[0]}, {e.pos[1]}): more then "
         em.w(f"H.runaway(ctx, {msg!r}, ctx.program.max_while_loops, {self.const(self.cline(s))})")
         if want:
             em.w("_ret = -1")
@@ -620,6 +641,9 @@ class Compiler:
                 labels.append(("re", rx))
                 kinds.add("str")
             elif v.__class__ is int:
+                if ("int", v) in labels:
+                    loc = self.loc(c.label)
+                    raise CompileError(c.label, f"duplicate case ({loc.line},{loc.col})", "switch")
                 labels.append(("int", v))
                 kinds.add("int")
             else:
@@ -758,7 +782,9 @@ class Compiler:
 
     def action_raw(self, em, e: R.RVE) -> str:
         """A function or route call inside an expression: its raw return code."""
-        call: N.Call = e.rval.value
+        call = e.rval.value
+        if type(call) is N.AssignExpr:
+            return self.assign_in_expr(call.assign)
         if call.name == "route":
             if len(call.args) != 1:
                 raise CompileError(call, "route() takes one route name", "route")
@@ -775,6 +801,17 @@ class Compiler:
             raise CompileError(call, "run-time function parameters are not supported inside expressions")
         f = self.const(fn.impl, "F")
         return f"H.call_in_expr(ctx, {f}, {1 if fn.sets_rc else 0}{''.join(', ' + a for a in args)})"
+
+    def assign_in_expr(self, a: N.Assign) -> str:
+        """'($x = expr)' as a value: compiled as a small function run in place."""
+        self.counter += 1
+        fname = f"ASSIGN{self.counter}"
+        em = RouteEmitter(self, fname)
+        em.w("_ret = 1")
+        self.assign(em, a, want=True)
+        em.w("return _ret")
+        self.sources.append("\n".join([f"def {fname}(ctx, V=VARS):"] + em.lines))
+        return f"{fname}(ctx)"
 
     def int_leaf(self, em, e: R.RVE, line=1948, func="rval_expr_eval_int",
                  what="rval expression conversion to int failed") -> str:
@@ -1156,12 +1193,9 @@ class Helpers:
             return ""
 
     @staticmethod
-    def assign_src(spec, ctx):
-        try:
-            return spec.get(ctx)
-        except RT.PVFail:
-            RT.core_log(ctx, L_ERR, "lvalue.c:355", "lval_pvar_assign", "non existing right pvar")
-            return None
+    def assign_failed(ctx, pos: str) -> None:
+        RT.core_log(ctx, L_ERR, "lvalue.c:346", "lval_pvar_assign", "non existing right pvar")
+        RT.core_log(ctx, L_ERR, "lvalue.c:404", "lval_assign", f"assignment failed at pos: {pos}")
 
     @staticmethod
     def call_in_expr(ctx, f, sets_rc, *args):

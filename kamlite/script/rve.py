@@ -339,11 +339,12 @@ class Optimizer:
         if e.op == "rval":
             return
         if is_constant(e):
+            # a failure is only logged: the expression stays and fails again at run time
             try:
                 value = self._const_value(e)
             except ConstEvalError:
                 self.error(f"optimization failure, bad expression {e.span}")
-                raise
+                return
             self._replace_const(e, value)
             return
         if e.op in UNARY:
@@ -356,7 +357,11 @@ class Optimizer:
         except TypeMismatch:
             return
         if e.op == "minus" and is_constant(e.right):
-            v = self._const_value(e.right)
+            try:
+                v = self._const_value(e.right)
+            except ConstEvalError:
+                self.error(f"optimization failure, bad expression {e.right.span}")
+                return
             if v.__class__ is int:
                 self._replace_const(e.right, V.wrap(-v))
                 e.op = "iplus"
@@ -383,7 +388,11 @@ class Optimizer:
             ct, v, right = e.left, e.right, False
         else:
             return False
-        c = self._const_value(ct)
+        try:
+            c = self._const_value(ct)
+        except ConstEvalError:
+            self.error(f"optimization failure, bad expression {ct.span}")
+            return False
         op = e.op
         if c.__class__ is int:
             if op == "mul":

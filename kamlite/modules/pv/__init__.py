@@ -121,53 +121,60 @@ class AvpSpec(PV.PVSpec):
     def __init__(self, text, name, index):
         super().__init__(text)
         self.name = name
-        self.index = index               # None, int, or "*"
+        self.index = index               # None, int, "*", or a PV spec giving the index
+
+    def _idx(self, ctx):
+        idx = self.index
+        if isinstance(idx, PV.PVSpec):
+            idx = RT.int_of_quiet(idx.get(ctx))
+        return idx
 
     def get(self, ctx):
         values = ctx.avps.get(self.name)
         if not values:
             return None
-        idx = self.index
-        if idx is None or idx == "*":
+        idx = self._idx(ctx)
+        if idx is None:
             return values[0]
-        if idx < 0:
-            idx += len(values)
-        if 0 <= idx < len(values):
-            return values[idx]
-        return None
+        if idx == "*":
+            return ", ".join(VAL.to_str(v) for v in values)
+        return values[idx] if 0 <= idx < len(values) else None
 
     def set(self, ctx, value):
         values = ctx.avps.get(self.name)
         if value is None:
             if values:
-                if self.index == "*":
+                idx = self._idx(ctx)
+                if idx == "*":
                     values.clear()
                 else:
-                    idx = 0 if self.index is None else self.index
-                    if idx < 0:
-                        idx += len(values)
+                    idx = idx or 0
                     if 0 <= idx < len(values):
                         del values[idx]
             return
+        # Kamailio adds a value even when an index is given
         if values is None:
             ctx.avps[self.name] = [value]
         else:
             values.insert(0, value)
 
 
-def _index(index: str | None):
+def _index(index: str | None, program=None):
     if index is None:
         return None
-    if index.strip() == "*":
+    index = index.strip()
+    if index == "*":
         return "*"
-    v = VAL.str2sint(index.strip())
+    if index.startswith("$") and program is not None:
+        return program.pv_spec(index)
+    v = VAL.str2sint(index)
     if v is None:
         raise ValueError(f"bad index [{index}]")
     return v
 
 
 def make_avp(state, program, pvt):
-    return AvpSpec(pvt.text, _avp_name(pvt.inner), _index(pvt.index))
+    return AvpSpec(pvt.text, _avp_name(pvt.inner), _index(pvt.index, program))
 
 
 # ---- $xavp ----------------------------------------------------------------------------------
