@@ -181,6 +181,7 @@ class Compiler:
         self.sources: list[str] = []
         self.route_funcs: dict[str, str] = {}      # route key -> python function name
         self.var_types: dict[int, str] = {}
+        self.ir_cache: dict[int, R.RVE] = {}
         self._init_namespace()
 
     # ---- namespace --------------------------------------------------------------------------
@@ -284,9 +285,98 @@ class Compiler:
         return f"{loc.file}:{loc.line}"
 
     def expr(self, node) -> R.RVE:
-        e = self.builder.build(node)
-        self.fix(e)
+        e = self.ir_cache.get(id(node))
+        if e is None:
+            e = self.builder.build(node)
+            self.fix(e)
+            self.ir_cache[id(node)] = e
         return e
+
+    # ---- $var type inference ---------------------------------------------------------------------
+    def infer_var_types(self, bodies: list) -> None:
+        """Find the $var slots that only ever hold ints, so reads skip the type check.
+
+        Every $var starts as int 0; a slot stays 'i' while every assignment to it (and every
+        modparam varset) gives an int.  A slot written by a function (a PV parameter) or
+        assigned anything else becomes 'v' (int or str).  Iterated to a fixpoint.
+        """
+        assigns = []          # (slot, rhs node)
+        dirty = set()
+        for slot, value in self.program.var_init.items():
+            if value.__class__ is not int:
+                dirty.add(slot)
+        for body in bodies:
+            for n in N.walk(body):
+                if type(n) is N.Assign:
+                    slot = self._var_slot_of(n.target.text)
+                    if slot is not None:
+                        assigns.append((slot, n.expr))
+                elif type(n) is N.Call and n.name != "route":
+                    self._mark_pv_args(n, dirty)
+        types = {slot: "i" for slot in range(len(self.program.vars))}
+        for slot in dirty:
+            types[slot] = "v"
+        self.var_types = types
+        changed = True
+        while changed:
+            changed = False
+            for slot, rhs in assigns:
+                if types.get(slot) != "i":
+                    continue
+                try:
+                    t = self.static_type(self.expr(rhs))
+                except (CompileError, FixupError):
+                    t = "v"
+                if t != "i":
+                    types[slot] = "v"
+                    changed = True
+        self.ir_cache.clear()      # compiled again with the final types
+
+    def _var_slot_of(self, text: str):
+        try:
+            spec = self.program.pv_spec(text)
+        except Exception:
+            return None
+        return getattr(spec, "slot", None) if getattr(spec, "inline", None) else None
+
+    def _mark_pv_args(self, call: N.Call, dirty: set) -> None:
+        try:
+            fn = self.program.find_function(call.name, len(call.args), call)
+        except CompileError:
+            return
+        for kind, arg in zip(fn.args, call.args):
+            if kind in (Arg.PVW, Arg.ANY, Arg.PV):
+                text = arg.value if type(arg) is N.Str else (arg.text if type(arg) is N.PV else None)
+                if text:
+                    slot = self._var_slot_of(text.strip())
+                    if slot is not None and kind == Arg.PVW:
+                        dirty.add(slot)
+
+    def static_type(self, e: R.RVE) -> str:
+        op = e.op
+        if op == "rval":
+            k = e.rval.kind
+            if k == "int" or k == "action":
+                return "i"
+            if k == "str":
+                return "s"
+            if k == "null":
+                return "n"
+            spec = e.rval.value
+            slot = getattr(spec, "slot", None)
+            if slot is not None and spec.inline:
+                return self.var_types.get(slot, "v")
+            return spec.vtype
+        if op == "plus":
+            lt = self.static_type(e.left)
+            return "i" if lt == "i" else ("s" if lt in ("s", "n") else "v")
+        if op in ("concat", "str"):
+            return "s"
+        if op == "selvalexp":
+            a = self.static_type(e.right.left)
+            b = self.static_type(e.right.right)
+            return a if a == b and a in ("i", "s") else "v"
+        return "i"
 
     def fix(self, e: R.RVE) -> None:
         """fix_rval_expr: fix children, compile constant regexes, then rve_optimize."""
@@ -583,37 +673,41 @@ class Compiler:
         e = self.expr(s.cond)
         if R.is_constant(e):
             pass  # Kamailio only warns (constant value in while(...))
-        n = em.tmp("_n")
         m = em.tmp("_m")
-        em.w(f"{m} = ctx.program.max_while_loops or 0x7fffffffffff")
-        em.w(f"{n} = 0")
+        em.w(f"{m} = ctx.program.max_while_loops")
         if want:
             em.w("_ret = 1")
-        fails = self.can_fail(e) or self.has_calls(e)
-        if fails:
-            em.w("while True:")
-            em.ind += 1
-            em.w("try:")
-            em.w(f"    _c = {self.int_code(em, e)}")
-            em.w("except EvalError:")
-            em.w("    break")
-            if self.has_calls(e):
-                em.w("if ctx.exiting: raise EXIT")
-            em.w("if not _c: break")
+        calls = self.has_calls(e)
+        if self.can_fail(e) or calls:
+            # the condition as a statement: errors end the loop, a function returning 0 exits
+            cond_fn = f"_c{em.tmp('')}"
+            em.w(f"def {cond_fn}():")
+            em.w("    try:")
+            em.w(f"        _c = {self.int_code(em, e)}")
+            em.w("    except EvalError:")
+            em.w("        return False")
+            if calls:
+                em.w("    if ctx.exiting: raise EXIT")
+            em.w("    return _c != 0")
+            cond = f"{cond_fn}()"
         else:
-            em.w(f"while {self.truth_code(em, e)}:")
-            em.ind += 1
-        em.w(f"{n} += 1")
-        em.w(f"if {n} > {m}:")
+            cond = self.truth_code(em, e)
+        # Kamailio counts iterations and fails the loop when the condition is true once
+        # more after max_while_loops bodies (0: no limit)
+        em.w(f"for _ in range({m} if {m} > 0 else (0 if {m} < 0 else 0x7fffffffffff)):")
         em.ind += 1
-        msg = f"runaway while ({e.pos[0]}, {e.pos[1]}): more then "
-        em.w(f"H.runaway(ctx, {msg!r}, ctx.program.max_while_loops, {self.const(self.cline(s))})")
-        if want:
-            em.w("_ret = -1")
-        em.w("break")
-        em.ind -= 1
+        em.w(f"if not ({cond}): break")
         self.block(em, s.body, want, True)
         em.ind -= 1
+        em.w("else:")
+        em.ind += 1
+        em.w(f"if {cond}:")
+        em.ind += 1
+        msg = f"runaway while ({e.pos[0]}, {e.pos[1]}): more then "
+        em.w(f"H.runaway(ctx, {msg!r}, {m}, {self.const(self.cline(s))})")
+        if want:
+            em.w("_ret = -1")
+        em.ind -= 2
 
     def switch_stmt(self, em, s: N.Switch, want: bool, in_loop: bool) -> None:
         e = self.expr(s.expr)

@@ -359,6 +359,7 @@ class Program:
         comp = self.compiler = Compiler(self, self.diags)
         for key in self.route_nodes:
             comp.declare_route(key)
+        comp.infer_var_types(list(self.route_nodes.values()))
         for key, body in self.route_nodes.items():
             comp.compile_route(key, body)
         if self.diags.errors:

@@ -72,7 +72,9 @@ def set_varset(state, value, program):
         if not part.strip():
             continue
         name, v = _name_value(part)
-        program.vars[program.var_slot(name)] = v
+        slot = program.var_slot(name)
+        program.vars[slot] = v
+        program.var_init[slot] = v
 
 
 def set_shvset(state, value, program):
