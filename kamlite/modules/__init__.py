@@ -123,6 +123,7 @@ class Module:
     mod_init: Optional[Callable] = None    # mod_init(state, program) in the main process
     child_init: Optional[Callable] = None  # child_init(state, program, rank)
     destroy: Optional[Callable] = None     # destroy(state, program) in the main process
+    processes: Optional[Callable] = None   # processes(state, program) -> [ProcessEntry] to fork
     depends: tuple = ()
     doc: str = ""
 

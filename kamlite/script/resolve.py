@@ -232,6 +232,7 @@ class Program:
                 self.error(e.node, str(e), e.code)
         self._apply_overrides()
         self.max_while_loops = self.core["max_while_loops"]
+        self._configure_log()
         if request_bodies:
             self.route_nodes["request"] = [s for body in request_bodies for s in body]
         self._compile()
@@ -250,6 +251,23 @@ class Program:
             p = lm.module.params.get(param)
             if p is not None:
                 self._set_param(lm, param, p, value, None)
+
+    def _configure_log(self) -> None:
+        log = self.log
+        if log.captured is None:
+            log.to_stderr = bool(self.core.get("log_stderror"))
+        log.debug = int(self.core.get("debug") or 0)
+        log.name = self.core.get("log_name") or "kamlite"
+        log.facility = FACILITIES.get(self.core.get("log_facility") or "LOG_DAEMON", log.facility)
+
+    def extra_processes(self) -> list:
+        """Processes modules ask for (rtimer, ctl ...), in module load order."""
+        out = []
+        for name in self.module_order:
+            lm = self.modules[name]
+            if lm.module.processes is not None:
+                out.extend(lm.module.processes(lm.state, self) if lm.module.state else lm.module.processes(self))
+        return out
 
     def _global(self, item: N.GlobalParam) -> None:
         name = item.name

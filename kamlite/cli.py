@@ -1,0 +1,145 @@
+"""kamlite's command line: the same flags as kamailio where they mean something here.
+
+    kamlite -f kamailio.cfg -DD -E     run in the foreground, logs on stderr
+    kamlite -c -f kamailio.cfg         full check: parse, resolve, compile; exit 0 or 1
+    kamlite --syntax-only -f x.cfg     preprocessor and grammar only
+    kamlite -A WITH_MQ -A PORT=5080    defines, like kamailio -A
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from . import KAMAILIO_VERSION, __version__
+from .errors import ConfigError, Diagnostic, Location
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="kamlite", add_help=False,
+        description="Kamailio's configuration language, run in Python.",
+        epilog="Flags follow kamailio's. Not all of kamailio's flags are supported.")
+    ap.add_argument("-f", dest="file", default=None, help="configuration file (default: ./kamailio.cfg)")
+    ap.add_argument("-c", dest="check", action="store_true",
+                    help="check the configuration (parse, resolve, compile) and exit")
+    ap.add_argument("--syntax-only", action="store_true",
+                    help="check preprocessor and grammar only (no modules needed) and exit")
+    ap.add_argument("--json", action="store_true", help="with -c/--syntax-only: diagnostics as JSON")
+    ap.add_argument("--cfg-print", action="store_true",
+                    help="print the configuration after includes and #!ifdef, and exit")
+    ap.add_argument("-A", dest="defines", action="append", default=[], metavar="ID[=VAL]",
+                    help="add a #!define (repeatable)")
+    ap.add_argument("-E", dest="stderr", action="store_true", help="log to stderr")
+    ap.add_argument("-D", dest="no_daemon", action="count", default=0,
+                    help="do not daemonize (-D and -DD both stay in the foreground)")
+    ap.add_argument("-d", dest="debug", action="count", default=0,
+                    help="debug level: each -d raises it by one and overrides debug=")
+    ap.add_argument("-m", dest="shm", type=int, default=None, metavar="MB", help="shared memory size in MB")
+    ap.add_argument("-M", dest="pkg", type=int, default=None, metavar="MB", help="accepted, ignored")
+    ap.add_argument("-n", dest="children", type=int, default=None, help="number of children per socket")
+    ap.add_argument("-w", dest="workdir", default=None, help="working directory")
+    ap.add_argument("-P", dest="pidfile", default=None, help="pid file")
+    ap.add_argument("-L", dest="modpath", default=None, help="module path (accepted, ignored)")
+    ap.add_argument("-V", "-v", dest="version", action="store_true", help="version")
+    ap.add_argument("-h", "--help", action="help", help="this help")
+    return ap
+
+
+def _defines(items: list[str]) -> dict:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        out[name] = value if sep else None
+    return out
+
+
+def _print_diagnostics(diags: list[Diagnostic], as_json: bool, stream=None) -> None:
+    stream = stream or sys.stderr
+    if as_json:
+        json.dump([d.as_dict() for d in diags], stream, indent=1)
+        stream.write("\n")
+        return
+    for d in diags:
+        stream.write(f"{d}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = _parser()
+    args = ap.parse_args(argv)
+    if args.version:
+        print(f"version: kamlite {__version__} (Kamailio {KAMAILIO_VERSION} configuration language)")
+        return 0
+    path = args.file or "kamailio.cfg"
+    if path != "-" and not os.path.isabs(path):
+        path = os.path.join(os.getcwd(), path)      # Kamailio prints the config path absolute
+    defines = _defines(args.defines)
+    try:
+        return _run(args, path, defines)
+    except ConfigError as e:
+        _print_diagnostics(e.diagnostics, args.json)
+        if not args.json:
+            sys.stderr.write(f"ERROR: bad config file ({len(e.diagnostics)} errors)\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args, path: str, defines: dict) -> int:
+    from .cfg.parser import parse_expanded
+    from .cfg.preprocess import Preprocessor
+    from .log import Log
+
+    pre = Preprocessor(defines)
+    if path == "-":
+        expanded = pre.run_text(sys.stdin.read(), "-")
+    else:
+        if not os.path.exists(path):
+            raise ConfigError(Diagnostic(Location(path, 0, 0), f"cannot open config file {path}"))
+        expanded = pre.run_file(path)
+    if args.cfg_print:
+        sys.stdout.write(expanded.text)
+        return 0
+    config = parse_expanded(expanded)
+    if args.syntax_only:
+        if args.json:
+            _print_diagnostics([], True, sys.stdout)
+        else:
+            sys.stderr.write("config file syntax ok, exiting...\n")
+        return 0
+
+    from .script.resolve import Program
+    log = Log(debug=0, stderr=True)
+    program = Program(config, path, log=log, check_only=args.check)
+    _apply_command_line(program, args)
+    program.load()
+    if args.check:
+        warnings = program.diags.warnings
+        if args.json:
+            _print_diagnostics(warnings, True, sys.stdout)
+        else:
+            _print_diagnostics(warnings, False)
+            sys.stderr.write("config file ok, exiting...\n")
+        return 0
+
+    from .server.processes import Server
+    server = Server(program, foreground=args.no_daemon > 0, pidfile=args.pidfile, workdir=args.workdir)
+    return server.run()
+
+
+def _apply_command_line(program, args) -> None:
+    """Command-line options win over the config file, as in kamailio."""
+    over = program.param_overrides
+    if args.shm is not None:
+        over[("core", "shm_mem_size")] = args.shm
+    if args.children is not None:
+        over[("core", "children")] = args.children
+    if args.debug:
+        over[("core", "debug")] = args.debug
+    if args.stderr:
+        over[("core", "log_stderror")] = 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""Kamailio's process model: a main (attendant) process that loads the config, runs
+mod_init, forks the workers and supervises them.
+
+Process table (index = rank printed in log lines), as Kamailio 5.6 builds it:
+  0            main process - attendant
+  1..          udp receiver child=i sock=ip:port   (children per listen socket)
+  then         slow timer, timer, secondary timer
+  then         module processes, in module load order (rtimer, ctl ...)
+
+Shutdown: SIGTERM/SIGINT to main -> 'Thank you for flying kamailio!!!', SIGTERM to every
+child, wait for them, module destroy hooks (reverse load order), exit 0.  A child that
+dies on its own -> the same shutdown, logged as Kamailio logs it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import errno
+import os
+import signal
+import sys
+import time
+
+from ..log import L_ALERT, L_ERR, L_INFO, L_NOTICE
+
+
+@dataclasses.dataclass
+class ProcessEntry:
+    rank: int
+    description: str
+    run: object = None              # callable(server, entry) executed in the child
+    pid: int = 0
+
+
+class Server:
+    def __init__(self, program, foreground: bool = True, pidfile: str | None = None,
+                 workdir: str | None = None):
+        self.program = program
+        self.log = program.log
+        self.foreground = foreground
+        self.pidfile = pidfile
+        self.workdir = workdir
+        self.table: list[ProcessEntry] = []
+        self.children: dict[int, ProcessEntry] = {}
+        self._stop = False
+        self._sigchld = False
+        self.is_main = True
+
+    # ---- the process table ------------------------------------------------------------------
+    def build_table(self) -> None:
+        p = self.program
+        self.table = [ProcessEntry(0, "main process - attendant")]
+        sockets = p.listen or ["udp:*:5060"]
+        children = max(int(p.core.get("children") or 1), 1)
+        for sock in sockets:
+            desc = _socket_description(sock)
+            for i in range(children):
+                self.table.append(ProcessEntry(len(self.table), f"udp receiver child={i} sock={desc}",
+                                               self._worker))
+        for name in ("slow timer", "timer", "secondary timer"):
+            self.table.append(ProcessEntry(len(self.table), name, self._idle))
+        for entry in p.extra_processes():
+            entry.rank = len(self.table)
+            self.table.append(entry)
+
+    # ---- main -----------------------------------------------------------------------------------
+    def run(self) -> int:
+        if not self.foreground:
+            self._daemonize()
+        if self.pidfile:
+            with open(self.pidfile, "w") as fh:
+                fh.write(f"{os.getpid()}\n")
+        if self.workdir:
+            os.chdir(self.workdir)
+        p = self.program
+        self.log.set_process(0)
+        self.build_table()
+        self.log.core(L_INFO, "main.c:3055]: main()",
+                      f"processes (at least): {len(self.table)} - shm size: "
+                      f"{int(p.core.get('shm_mem_size') or 64) * 1024 * 1024} - pkg size: 8388608")
+        p.init_modules()
+        signal.signal(signal.SIGCHLD, self._on_sigchld)
+        signal.signal(signal.SIGTERM, self._on_stop)
+        signal.signal(signal.SIGINT, self._on_stop)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        p.child_init(0)
+        for entry in self.table[1:]:
+            self._fork(entry)
+            if not self.is_main:
+                return 0          # not reached: children exit in _fork
+        return self._supervise()
+
+    def _fork(self, entry: ProcessEntry) -> None:
+        pid = os.fork()
+        if pid:
+            entry.pid = pid
+            self.children[pid] = entry
+            return
+        # child
+        self.is_main = False
+        code = 0
+        try:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, self._child_term)
+            self.log.set_process(entry.rank)
+            self.program.process_rank = entry.rank
+            self.program.child_init(entry.rank)
+            code = entry.run(self, entry) or 0
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 0
+        except BaseException as e:   # a crash in a child is logged, then the server stops
+            self.log.core(L_ERR, "main.c:0]: child()", f"process {entry.rank} failed: {e!r}")
+            code = 1
+        finally:
+            os._exit(code)
+
+    def _child_term(self, signum, frame):
+        self.log.core(L_INFO, "main.c:854]: sig_usr()", f"signal {signum} received")
+        os._exit(0)
+
+    def _on_stop(self, signum, frame):
+        self._stop = True
+
+    def _on_sigchld(self, signum, frame):
+        self._sigchld = True
+
+    def _supervise(self) -> int:
+        exit_code = 0
+        while not self._stop and not self._sigchld:
+            signal.pause()
+        if self._stop:
+            self.log.core(L_NOTICE, "main.c:733]: handle_sigs()", "Thank you for flying kamailio!!!")
+        else:
+            exit_code = self._reap_unexpected()
+            self.log.core(L_INFO, "main.c:799]: handle_sigs()", "terminating due to SIGCHLD")
+        self._shutdown()
+        return exit_code
+
+    def _reap_unexpected(self) -> int:
+        code = 0
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            entry = self.children.pop(pid, None)
+            if os.WIFSIGNALED(status):
+                code = 1
+                self.log.core(L_ALERT, "main.c:770]: handle_sigs()",
+                              f"child process {pid} exited by a signal {os.WTERMSIG(status)}")
+            else:
+                self.log.core(L_ALERT, "main.c:770]: handle_sigs()",
+                              f"child process {pid} exited normally, status={os.WEXITSTATUS(status)}")
+        return code
+
+    def _shutdown(self) -> None:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for pid in list(self.children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                self.children.pop(pid, None)
+        deadline = time.monotonic() + float(self.program.core.get("exit_timeout") or 60)
+        while self.children and time.monotonic() < deadline:
+            try:
+                pid, _status = os.waitpid(-1, 0)
+            except ChildProcessError:
+                break
+            except InterruptedError:
+                continue
+            self.children.pop(pid, None)
+        for pid in list(self.children):
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+        self.program.destroy_modules()
+        if self.pidfile:
+            try:
+                os.unlink(self.pidfile)
+            except OSError:
+                pass
+
+    def _daemonize(self) -> None:
+        if os.fork():
+            os._exit(0)
+        os.setsid()
+        if os.fork():
+            os._exit(0)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1):
+            os.dup2(devnull, fd)
+        if not self.log.to_stderr:
+            os.dup2(devnull, 2)
+
+    # ---- what the children do -----------------------------------------------------------------
+    def _worker(self, server, entry: ProcessEntry) -> int:
+        if entry.rank == 1:
+            if not self.program.run_worker_one_init():
+                return -1 & 0xFF
+        return self._idle(server, entry)
+
+    def _idle(self, server, entry: ProcessEntry) -> int:
+        while True:
+            signal.pause()
+
+
+def _socket_description(sock: str) -> str:
+    """'udp:127.0.0.1:5060 advertise ...' -> '127.0.0.1:5060' as core.psx shows it."""
+    text = sock.split()[0] if sock else "*:5060"
+    parts = text.split(":")
+    if parts and parts[0] in ("udp", "tcp", "tls", "sctp", "ws", "wss", "any"):
+        parts = parts[1:]
+    if len(parts) == 1:
+        parts.append("5060")
+    return ":".join(parts)
