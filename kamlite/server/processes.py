@@ -41,8 +41,6 @@ class Server:
         self.workdir = workdir
         self.table: list[ProcessEntry] = []
         self.children: dict[int, ProcessEntry] = {}
-        self._stop = False
-        self._sigchld = False
         self.is_main = True
 
     # ---- the process table ------------------------------------------------------------------
@@ -78,16 +76,14 @@ class Server:
                       f"processes (at least): {len(self.table)} - shm size: "
                       f"{int(p.core.get('shm_mem_size') or 64) * 1024 * 1024} - pkg size: 8388608")
         p.init_modules()
-        signal.signal(signal.SIGCHLD, self._on_sigchld)
-        signal.signal(signal.SIGTERM, self._on_stop)
-        signal.signal(signal.SIGINT, self._on_stop)
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        # Signals wait while the children are forked; the supervisor then takes them one
+        # at a time with sigwait (no handler races).
+        signal.pthread_sigmask(signal.SIG_BLOCK, SUPERVISED)
+        signal.signal(signal.SIGCHLD, _noop)        # SIGCHLD is ignored by default: make it queue
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
         p.child_init(0)
         for entry in self.table[1:]:
             self._fork(entry)
-            if not self.is_main:
-                return 0          # not reached: children exit in _fork
         return self._supervise()
 
     def _fork(self, entry: ProcessEntry) -> None:
@@ -102,7 +98,9 @@ class Server:
         try:
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, self._child_term)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, SUPERVISED)
             self.log.set_process(entry.rank)
             self.program.process_rank = entry.rank
             self.program.child_init(entry.rank)
@@ -119,26 +117,26 @@ class Server:
         self.log.core(L_INFO, "main.c:854]: sig_usr()", f"signal {signum} received")
         os._exit(0)
 
-    def _on_stop(self, signum, frame):
-        self._stop = True
-
-    def _on_sigchld(self, signum, frame):
-        self._sigchld = True
-
     def _supervise(self) -> int:
         exit_code = 0
-        while not self._stop and not self._sigchld:
-            signal.pause()
-        if self._stop:
-            self.log.core(L_NOTICE, "main.c:733]: handle_sigs()", "Thank you for flying kamailio!!!")
-        else:
-            exit_code = self._reap_unexpected()
-            self.log.core(L_INFO, "main.c:799]: handle_sigs()", "terminating due to SIGCHLD")
+        while True:
+            sig = signal.sigwait(SUPERVISED)
+            if sig in (signal.SIGTERM, signal.SIGINT):
+                self.log.core(L_NOTICE, "main.c:733]: handle_sigs()", "Thank you for flying kamailio!!!")
+                break
+            if sig == signal.SIGCHLD:
+                exit_code = self._reap_unexpected()
+                if exit_code is not None:
+                    self.log.core(L_INFO, "main.c:799]: handle_sigs()", "terminating due to SIGCHLD")
+                    break
+                exit_code = 0
+            # SIGHUP: ignored, as in Kamailio
         self._shutdown()
         return exit_code
 
-    def _reap_unexpected(self) -> int:
-        code = 0
+    def _reap_unexpected(self):
+        """Log the children that exited; None if there were none (a spurious SIGCHLD)."""
+        code = None
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
@@ -146,18 +144,18 @@ class Server:
                 break
             if pid == 0:
                 break
-            entry = self.children.pop(pid, None)
+            self.children.pop(pid, None)
             if os.WIFSIGNALED(status):
                 code = 1
                 self.log.core(L_ALERT, "main.c:770]: handle_sigs()",
                               f"child process {pid} exited by a signal {os.WTERMSIG(status)}")
             else:
+                code = code or 0
                 self.log.core(L_ALERT, "main.c:770]: handle_sigs()",
                               f"child process {pid} exited normally, status={os.WEXITSTATUS(status)}")
         return code
 
     def _shutdown(self) -> None:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         for pid in list(self.children):
             try:
                 os.kill(pid, signal.SIGTERM)
@@ -207,6 +205,13 @@ class Server:
     def _idle(self, server, entry: ProcessEntry) -> int:
         while True:
             signal.pause()
+
+
+SUPERVISED = {signal.SIGTERM, signal.SIGINT, signal.SIGCHLD, signal.SIGHUP}
+
+
+def _noop(signum, frame):
+    pass
 
 
 def _socket_description(sock: str) -> str:
