@@ -161,22 +161,35 @@ class Preprocessor:
         text = fr.text
         end = len(text)
         search = _MASTER.search
+        defines = self.defines
+        run = pos                         # start of text copied unchanged, not emitted yet
         while pos < end:
             if self._skipping:
-                pos = self._skip(fr, pos)
+                pos = run = self._skip(fr, pos)
                 continue
             m = search(text, pos)
             if m is None:
-                self._emit(fr, pos, end)
-                return
+                break
             start = m.start()
-            self._emit(fr, pos, start)
             kind = m.lastgroup
+            # the common tokens are copied as they are: just move on
+            if kind == "id":
+                name = m.group(0)
+                if name not in defines and name not in ("include_file", "import_file", "event_route"):
+                    pos = m.end()
+                    continue
+            elif kind == "num":
+                pos = m.end()
+                continue
+            elif kind == "dq" and not self.rules:
+                sm = _DQ_STRING.match(text, start)
+                if sm is None:
+                    raise self._error(self._loc(fr, start), "unexpected end of file in an unclosed string")
+                pos = sm.end()
+                continue
+            self._emit(fr, run, start)
             if kind == "id":
                 pos = self._identifier(fr, m)
-            elif kind == "num":
-                self._emit(fr, start, m.end())
-                pos = m.end()
             elif kind == "dq":
                 pos = self._string(fr, start)
             elif kind == "pv":
@@ -199,6 +212,9 @@ class Preprocessor:
                 pos = m.end() - 1
             else:
                 pos = self._directive(fr, m)
+            run = pos
+        if not self._skipping:
+            self._emit(fr, run, end)
 
     def _skip(self, fr: _Frame, pos: int) -> int:
         m = _SKIP.search(fr.text, pos)

@@ -2,44 +2,2390 @@
 
 Each class parses its text once at load time ("s.substr,1,2" -> a step) and the step runs
 on the value at each read: step(ctx, value) -> value, raising PVFail where Kamailio's
-transformation fails.
+transformation fails (the PV read fails).
+
+The semantics follow Kamailio 5.6.3's pv_trans.c, including its quirks: values are byte
+strings held as latin-1 str; Kamailio integers also carry their decimal string, so string
+transformations work on that; results are str unless Kamailio marks them as integers
+(s.len, s.int, s.count, param.count, param.in, nameaddr.len, uri.port).  The SIP parsers
+used here (URI, parameter list, name-addr, To-body) follow the core parsers the
+transformations call, with the error messages those print.
+
+Classes: s, uri, param, nameaddr, tobody, line (urialias and val are not provided).
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import time
+import weakref
+
+from ...log import L_CRIT, L_CRIT2, L_ERR, L_WARN
+from ...script import pv as PV
 from ...script import runtime as RT
 from ...script import values as VAL
 
+BUF = 65536                         # TR_BUFFER_SIZE: results must fit in it
+_BLANKS = " \t\n"                   # blanks skipped around transformation parameters
+_TRIM = " \t\r\n"                   # what Kamailio's trim() removes
 
-def _split_params(text: str) -> tuple[str, list[str]]:
-    name, _, rest = text.partition(",")
-    return name.strip(), (rest.split(",") if _ else [])
+
+# ---- logging, as the C code logs ----------------------------------------------------------------
+def _write(ctx, level, text, shown_as=None):
+    log = ctx.log
+    if level <= log.debug:
+        log.write(level if shown_as is None else shown_as, text + "\n")
 
 
-def _str(v) -> str:
+def _err(ctx, line: int, func: str, text: str) -> None:
+    _write(ctx, L_ERR, f"pv [pv_trans.c:{line}]: {func}(): {text}")
+
+
+def _warn(ctx, line: int, func: str, text: str) -> None:
+    _write(ctx, L_WARN, f"pv [pv_trans.c:{line}]: {func}(): {text}")
+
+
+def _core_err(ctx, where: str, func: str, text: str, level=L_ERR) -> None:
+    """An error printed by a core function the transformation calls (parsers, codecs)."""
+    _write(ctx, level, f"<core> [core/{where}]: {func}(): {text}",
+           L_CRIT2 if level == L_CRIT else None)
+
+
+def _cfg_line(ctx) -> int:
+    """get_cfg_crt_line(): the config line of the running action (0 when not known)."""
+    return getattr(ctx, "cfg_line", 0) or 0
+
+
+def _fail(ctx, line: int, text: str, func: str = "tr_eval_string"):
+    """Log a string-class error with its cfg line and fail the transformation."""
+    _err(ctx, line, func, f"{text} (cfg line: {_cfg_line(ctx)})")
+    raise RT.PV_FAIL
+
+
+class _ProcessState:
+    """Per-process caches of pv_trans.c that change results (see nameaddr and param)."""
+
+    def __init__(self):
+        self.nameaddr = None        # (text, parsed or None)
+        self.params = None          # ((text, separator), list or None)
+
+
+_STATES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _state(ctx) -> _ProcessState:
+    st = _STATES.get(ctx.program)
+    if st is None:
+        st = _STATES[ctx.program] = _ProcessState()
+    return st
+
+
+# ---- values ------------------------------------------------------------------------------------
+def _text(v) -> str:
+    """String form of a value (Kamailio ints carry their decimal string); null fails."""
+    if v.__class__ is str:
+        return v
     if v is None:
         raise RT.PV_FAIL
-    return VAL.to_str(v)
+    return str(v)
+
+
+def _nonempty(v) -> str:
+    """Classes other than s need a non-empty string value, else they fail silently."""
+    s = _text(v)
+    if not s:
+        raise RT.PV_FAIL
+    return s
+
+
+def _bytes(s: str) -> bytes:
+    return s.encode("latin-1", "replace")
+
+
+def _str(b) -> str:
+    return bytes(b).decode("latin-1")
+
+
+def _wrap32(n: int) -> int:
+    return VAL.wrap(n)
+
+
+def _c_char(c: str) -> int:
+    """(unsigned int) of a C char: bytes >= 0x80 are negative chars, sign extended."""
+    b = ord(c) & 0xFF
+    return b if b < 0x80 else b + 0xFFFFFF00
+
+
+# ---- parameters of transformations (_tr_parse_nparam / _tr_parse_sparam) -------------------------
+class _Lit:
+    """A literal string parameter; `first` is its first byte as the C code reads it: for an
+    empty parameter that is the character ending it (',' or '}')."""
+    __slots__ = ("text", "first")
+
+    def __init__(self, text: str, first: str):
+        self.text = text
+        self.first = first
+
+
+class _Cursor:
+    """Reads the text of one transformation ("substr,1,2" after the class) the way the
+    tr_parse_* functions do; a '}' is appended as in the config text."""
+
+    def __init__(self, program, text: str):
+        self.program = program
+        self.full = text
+        self.s = text + "}"
+        self.p = 0
+
+    def peek(self, k: int = 0) -> str:
+        i = self.p + k
+        return self.s[i] if i < len(self.s) else "\0"
+
+    def error(self, what: str):
+        return ValueError(f"invalid {what} transformation: {self.full}")
+
+    def skip_blanks(self) -> None:
+        while self.peek() in _BLANKS and self.peek() != "\0":
+            self.p += 1
+
+    def name(self) -> str:
+        """The name up to ',' or '}', trimmed."""
+        start = self.p
+        while self.peek() not in ",}\0":
+            self.p += 1
+        if self.peek() == "\0":
+            raise ValueError(f"invalid transformation: {self.full}")
+        return self.s[start:self.p].strip(_TRIM)
+
+    def comma(self, what: str) -> None:
+        if self.peek() != ",":
+            raise self.error(what)
+        self.p += 1
+
+    def close(self, what: str) -> None:
+        """Blanks, then the '}' that ends the transformation."""
+        self.skip_blanks()
+        if self.p != len(self.s) - 1:
+            raise self.error(what)
+
+    def at_end(self) -> None:
+        if self.p != len(self.s) - 1:
+            raise ValueError(f"invalid transformation: {self.full}")
+
+    def _spec(self):
+        try:
+            pvt, end = PV.parse(self.s, self.p)
+            spec = self.program.pv_spec(pvt.text)
+        except (ValueError, LookupError) as e:
+            raise ValueError(f"invalid spec in transformation: {self.full}: {e}") from None
+        self.p = end
+        return spec
+
+    def nparam(self):
+        """A number (int) or a pseudo-variable (spec)."""
+        self.skip_blanks()
+        c = self.peek()
+        if c == "$":
+            return self._spec()
+        if c not in "+-0123456789" or c == "\0":
+            raise ValueError(f"invalid param in transformation: {self.full}")
+        sign = 1
+        if c in "+-":
+            sign = -1 if c == "-" else 1
+            self.p += 1
+        self.skip_blanks()                 # Kamailio allows "- 5"
+        n = 0
+        while "0" <= self.peek() <= "9":
+            n = _wrap32(n * 10 + ord(self.peek()) - 48)
+            self.p += 1
+        return _wrap32(sign * n)
+
+    def sparam(self, comma_ok: bool = False):
+        """A string up to tab, newline, ',' or '}' (a leading ',' is the value when
+        comma_ok), or a pseudo-variable (spec)."""
+        self.skip_blanks()
+        if self.peek() == "$":
+            return self._spec()
+        start = self.p
+        while self.peek() not in "\t\n,}\0":
+            self.p += 1
+        if self.peek() == "\0":
+            raise ValueError(f"invalid param in transformation: {self.full}")
+        if comma_ok and self.peek() == ",":
+            self.p += 1
+        return _Lit(self.s[start:self.p], self.s[start])
+
+
+def _get_int(ctx, arg, line: int, text: str, func: str = "tr_eval_string") -> int:
+    """A number parameter; a PV must give an integer."""
+    if arg.__class__ is int:
+        return arg
+    try:
+        v = arg.get(ctx)
+    except RT.PVFail:
+        v = None
+    if v.__class__ is not int:
+        if func == "tr_eval_string":
+            _fail(ctx, line, text)
+        _err(ctx, line, func, text)
+        raise RT.PV_FAIL
+    return v
+
+
+def _get_str(ctx, arg, line: int, text: str, func: str = "tr_eval_string") -> tuple[str, str]:
+    """A string parameter as (text, first byte); a PV must give a non-empty string."""
+    if arg.__class__ is _Lit:
+        return arg.text, arg.first
+    try:
+        v = arg.get(ctx)
+    except RT.PVFail:
+        v = None
+    if v is None or v == "":
+        if func == "tr_eval_string":
+            _fail(ctx, line, text)
+        _err(ctx, line, func, text)
+        raise RT.PV_FAIL
+    v = VAL.to_str(v)
+    return v, v[0]
+
+
+# ==== the string class ============================================================================
+_S: dict = {}        # name -> maker(cursor) -> step(ctx, value)
+
+
+def _plain(*names):
+    """Register a string transformation without parameters, given as its step."""
+    def register(step):
+        for n in names:
+            _S[n] = lambda cur, step=step: step
+        return step
+    return register
+
+
+def _with_params(*names):
+    """Register a string transformation that reads its parameters from the cursor."""
+    def register(maker):
+        for n in names:
+            _S[n] = maker
+        return maker
+    return register
+
+
+def _clone(ctx, s: str) -> str:
+    """tr_string_clone_result: the result is copied into the 64k buffer."""
+    if len(s) > BUF - 1:
+        _err(ctx, 101, "tr_eval_string", f"result is too big (cfg line: {_cfg_line(ctx)})")
+        raise RT.PV_FAIL
+    return s
+
+
+# ---- sizes, numbers, digests
+@_plain("len")
+def _s_len(ctx, v):
+    return len(_text(v))
+
+
+@_plain("int")
+def _s_int(ctx, v):
+    if v.__class__ is int:
+        return v
+    r = VAL.str2sint(_text(v))
+    if r is None:
+        raise RT.PV_FAIL
+    return r
+
+
+@_plain("numeric")
+def _s_numeric(ctx, v):
+    s = _text(v)
+    if len(s) > BUF:
+        raise RT.PV_FAIL
+    return "".join(c for c in s if "0" <= c <= "9")
+
+
+@_plain("rmws")
+def _s_rmws(ctx, v):
+    s = _text(v)
+    if len(s) >= BUF - 1:
+        raise RT.PV_FAIL
+    return "".join(c for c in s if c not in " \t\r\n")
+
+
+def _digest(algo):
+    return lambda ctx, v: hashlib.new(algo, _bytes(_text(v))).hexdigest()
+
+
+for _name in ("md5", "sha256", "sha384", "sha512"):
+    _plain(_name)(_digest(_name))
+
+
+@_with_params("corehash")
+def _s_corehash(cur):
+    size = None
+    if cur.peek() == ",":
+        cur.p += 1
+        size = cur.nparam()
+    cur.close("corehash")
+
+    def step(ctx, v):
+        s = _text(v)
+        n = 0
+        if size is not None:
+            n = _get_int(ctx, size, 1237, "corehash cannot get size") & 0xFFFFFFFF
+        return str(_core_hash(_bytes(s), n))
+    return step
+
+
+def _core_hash(data: bytes, size: int) -> int:
+    """core_hash() over one string; chars are signed in the C code."""
+    sc = [b - 256 if b >= 128 else b for b in data]
+    h = 0
+    i = 0
+    while i + 4 <= len(sc):
+        v = ((sc[i] << 24) + (sc[i + 1] << 16) + (sc[i + 2] << 8) + sc[i + 3]) & 0xFFFFFFFF
+        h = (h + (v ^ (v >> 3))) & 0xFFFFFFFF
+        i += 4
+    v = 0
+    for c in sc[i:]:
+        v = ((v << 8) + c) & 0xFFFFFFFF
+    h = (h + (v ^ (v >> 3))) & 0xFFFFFFFF
+    h = ((h + (h >> 11)) + ((h >> 13) + (h >> 23))) & 0xFFFFFFFF
+    return h & ((size - 1) & 0xFFFFFFFF) if size else h
+
+
+# ---- case, trimming
+def _ascii_case(table):
+    def step(ctx, v):
+        s = _text(v)
+        if len(s) > BUF - 1:
+            raise RT.PV_FAIL
+        return s.translate(table)
+    return step
+
+
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_plain("tolower")(_ascii_case(_LOWER))
+_plain("toupper")(_ascii_case(_UPPER))
+
+
+def _trimmer(fn):
+    def step(ctx, v):
+        s = _text(v)
+        if len(s) > BUF - 2:
+            raise RT.PV_FAIL
+        return fn(s)
+    return step
+
+
+_plain("trim")(_trimmer(lambda s: s.strip(_TRIM)))
+_plain("rtrim")(_trimmer(lambda s: s.rstrip(_TRIM)))
+_plain("ltrim")(_trimmer(lambda s: s.lstrip(_TRIM)))
+
+
+def _unwrapper(pairs):
+    """s.unquote / s.unbracket: values shorter than 2 are returned as they are."""
+    def step(ctx, v):
+        s = _text(v)
+        if len(s) < 2:
+            return v
+        if len(s) > BUF - 2:
+            _err(ctx, 1265, "tr_eval_string", f"value too large: {len(s)}")
+            raise RT.PV_FAIL
+        return s[1:-1] if (s[0], s[-1]) in pairs else s
+    return step
+
+
+_plain("unquote")(_unwrapper({('"', '"'), ("'", "'")}))
+_plain("unbracket")(_unwrapper({("(", ")"), ("[", "]"), ("{", "}"), ("<", ">")}))
+
+
+# ---- hex, 7bit, base58, base64
+@_plain("encode.hexa")
+def _s_encode_hexa(ctx, v):
+    s = _text(v)
+    if len(s) > BUF // 2 - 1:
+        raise RT.PV_FAIL
+    return _bytes(s).hex()
+
+
+@_plain("decode.hexa")
+def _s_decode_hexa(ctx, v):
+    s = _text(v)
+    out = bytearray()
+    for i in range(len(s) // 2):
+        hi, lo = _hexval(s[2 * i]), _hexval(s[2 * i + 1])
+        if hi is None or lo is None:
+            raise RT.PV_FAIL
+        out.append(hi << 4 | lo)
+    return _str(out)
+
+
+def _hexval(c: str):
+    """A hex digit's value, None for anything else."""
+    i = "0123456789abcdef".find(c.lower())
+    return i if i >= 0 else None
+
+
+def _hex_to_char(c: str) -> int:
+    """Core hex_to_char(): no validation, garbage for non-hex characters."""
+    b = ord(c) & 0xFF
+    if 48 <= b <= 57:
+        return (b - 48) & 0xFF
+    if 65 <= b <= 90:
+        b += 32
+    return (b - 87) & 0xFF
+
+
+@_plain("encode.7bit")
+def _s_encode_7bit(ctx, v):
+    data = _bytes(_text(v))
+    if len(data) > BUF * 7 // 8 - 1:
+        raise RT.PV_FAIL
+    out = []
+    nleft = 1
+    i = 0
+    while i < len(data):
+        nxt = data[i + 1] if i + 1 < len(data) else 0       # the C code reads the NUL after
+        out.append("%02X" % (((data[i] >> (nleft - 1)) | (nxt << (8 - nleft))) & 0xFF))
+        nleft += 1
+        if nleft == 8:
+            i += 1
+            nleft = 1
+        i += 1
+    return "".join(out)
+
+
+@_plain("decode.7bit")
+def _s_decode_7bit(ctx, v):
+    s = _text(v)
+    if len(s) > BUF // 2 - 1:
+        raise RT.PV_FAIL
+    out = bytearray()
+    nleft, oldfill = 1, 0
+    for i in range(0, len(s), 2):
+        byte = (_hex_to_char(s[i]) << 4 | _hex_to_char(s[i + 1] if i + 1 < len(s) else "\0")) & 0xFF
+        fill = byte >> (8 - nleft)
+        out.append(((byte << (nleft - 1)) & 0x7F) | oldfill)
+        oldfill = fill
+        nleft += 1
+        if nleft == 8:
+            out.append(oldfill)
+            nleft, oldfill = 1, 0
+    return _str(out)
+
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+@_plain("encode.base58")
+def _s_encode_base58(ctx, v):
+    data = _bytes(_text(v))
+    zeros = len(data) - len(data.lstrip(b"\0"))
+    num = int.from_bytes(data[zeros:], "big")
+    digits = []
+    while num:
+        num, r = divmod(num, 58)
+        digits.append(_B58[r])
+    out = "1" * zeros + "".join(reversed(digits))
+    if len(out) >= BUF - 1:
+        raise RT.PV_FAIL
+    return out
+
+
+@_plain("decode.base58")
+def _s_decode_base58(ctx, v):
+    s = _text(v)
+    zeros = len(s) - len(s.lstrip("1"))
+    num = 0
+    for c in s[zeros:]:
+        if ord(c) & 0x80:
+            _core_err(ctx, "basex.c:284", "b58_decode", "high-bit set on invalid digit")
+            raise RT.PV_FAIL
+        d = _B58.find(c)
+        if d < 0:
+            _core_err(ctx, "basex.c:288", "b58_decode", "invalid base58 digit")
+            raise RT.PV_FAIL
+        num = num * 58 + d
+        if num >> (8 * (BUF - 2)):
+            _core_err(ctx, "basex.c:303", "b58_decode",
+                      "output number too big (last int32 filled too far)")
+            raise RT.PV_FAIL
+    data = num.to_bytes((num.bit_length() + 7) // 8, "big")
+    # b58_decode() reports the leading zeros as extra length past the end of the number,
+    # where the (zeroed) output buffer continues: one more NUL plus one per leading '1'
+    return _str(data + b"\0" * (1 + zeros))
+
+
+def _b64_digit(c: int) -> int:
+    """base64_dec_char(): 0xff for anything not in the standard alphabet."""
+    if c == 0x2F:
+        return 0x3F
+    if c == 0x2B:
+        return 0x3E
+    if 0x30 <= c <= 0x39:
+        return c - 0x30 + 0x34
+    if 0x41 <= c <= 0x5A:
+        return c - 0x41
+    if 0x61 <= c <= 0x7A:
+        return c - 0x61 + 0x1A
+    return 0xFF
+
+
+def _b64_decode(data: bytes):
+    """Core base64_dec(): no validation of the characters; None for a bad length."""
+    n = len(data)
+    if n < 4 or n % 4 or (data[-2] == 0x3D and data[-1] != 0x3D):
+        return None
+    osize = n // 4 * 3 - (data[-2] == 0x3D) - (data[-1] == 0x3D)
+    out = bytearray()
+    for g in range(0, n, 4):
+        a, b, c, d = (_b64_digit(x) for x in data[g:g + 4])
+        out += bytes(((a << 2 | b >> 4) & 0xFF, (b << 4 | c >> 2) & 0xFF, (c << 6 | d) & 0xFF))
+    return bytes(out[:osize])
+
+
+def _unpadded(enc):
+    """The 't' variants drop up to two '=' of padding."""
+    def step(ctx, v):
+        out = enc(ctx, v)
+        for _ in range(2):
+            if len(out) > 1 and out[-1] == "=":
+                out = out[:-1]
+        return out
+    return step
+
+
+def _padded(dec):
+    """The 't' decoders add the missing '=' first."""
+    def step(ctx, v):
+        s = _text(v)
+        if len(s) % 4:
+            if len(s) + 4 >= BUF - 1:
+                _err(ctx, 441, "tr_eval_string", "not enough space to insert padding")
+                raise RT.PV_FAIL
+            s += "=" * (4 - len(s) % 4)
+        return dec(ctx, s, len(_text(v)))
+    return step
+
+
+@_plain("encode.base64")
+def _s_encode_base64(ctx, v):
+    data = _bytes(_text(v))
+    if (len(data) + 2) // 3 * 4 > BUF - 1:
+        raise RT.PV_FAIL
+    return _str(base64.b64encode(data))
+
+
+def _dec_base64(ctx, s: str, orig_len: int):
+    out = _b64_decode(_bytes(s))
+    if out is None or (not out and orig_len > 0):
+        raise RT.PV_FAIL
+    return _str(out)
+
+
+@_plain("decode.base64")
+def _s_decode_base64(ctx, v):
+    s = _text(v)
+    return _dec_base64(ctx, s, len(s))
+
+
+@_plain("encode.base64url")
+def _s_encode_base64url(ctx, v):
+    data = _bytes(_text(v))
+    olen = (len(data) + 2) // 3 * 4
+    if olen >= BUF - 1:
+        _core_err(ctx, "basex.c:442", "base64url_enc",
+                  f"not enough output buffer size {BUF - 1} - need {olen + 1}")
+        raise RT.PV_FAIL
+    return _str(base64.urlsafe_b64encode(data))
+
+
+def _b64url_digit(c: int) -> int:
+    if c == 0x2D:
+        return 0x3E
+    if c == 0x5F:
+        return 0x3F
+    d = _b64_digit(c)
+    return -1 if d in (0xFF, 0x3E, 0x3F) else d
+
+
+def _dec_base64url(ctx, s: str, orig_len: int):
+    data = _bytes(s)
+    pad = len(data) - len(data.rstrip(b"="))
+    olen = ((len(data) * 6) >> 3) - pad
+    if olen <= 0:
+        _core_err(ctx, "basex.c:482", "base64url_dec",
+                  f"invalid olen parameter calculated, can't continue {olen}")
+        raise RT.PV_FAIL
+    if olen >= BUF - 1:
+        _core_err(ctx, "basex.c:487", "base64url_dec",
+                  f"not enough output buffer size {BUF - 1} - need {olen + 1}")
+        raise RT.PV_FAIL
+    out = bytearray(olen)
+    body = data[:len(data) - pad]
+    for g in range(0, len(body), 4):
+        block = 0
+        for j, c in enumerate(body[g:g + 4]):
+            d = _b64url_digit(c)
+            if d < 0:
+                _core_err(ctx, "basex.c:498", "base64url_dec", f'invalid input string"{s}"')
+                raise RT.PV_FAIL
+            block += d << (18 - 6 * j)
+        idx = g // 4 * 3
+        for j in range(3):
+            if idx + j < olen:
+                out[idx + j] = (block >> (16 - 8 * j)) & 0xFF
+    return _str(out)
+
+
+@_plain("decode.base64url")
+def _s_decode_base64url(ctx, v):
+    s = _text(v)
+    return _dec_base64url(ctx, s, len(s))
+
+
+_plain("encode.base64t")(_unpadded(_s_encode_base64))
+_plain("decode.base64t")(_padded(_dec_base64))
+_plain("encode.base64urlt")(_unpadded(_s_encode_base64url))
+_plain("decode.base64urlt")(_padded(_dec_base64url))
+
+
+# ---- escaping
+@_plain("escape.common")
+def _s_escape_common(ctx, v):
+    s = _text(v)
+    if len(s) > BUF // 2 - 1:
+        raise RT.PV_FAIL
+    out = []
+    for c in s:
+        out.append("\\0" if c == "\0" else ("\\" + c if c in "'\"\\" else c))
+    return "".join(out)
+
+
+@_plain("unescape.common")
+def _s_unescape_common(ctx, v):
+    s = _text(v)
+    if len(s) > BUF - 1:
+        raise RT.PV_FAIL
+    out = []
+    i = 0
+    while i < len(s):
+        if s[i] == "\\" and i + 1 < len(s) and s[i + 1] in "'\"\\0":
+            out.append("\0" if s[i + 1] == "0" else s[i + 1])
+            i += 1
+        else:
+            out.append(s[i])
+        i += 1
+    return "".join(out)
+
+
+_USER_SAFE = frozenset("-_.!~*'()&=+$,;?")
+_PARAM_SAFE = frozenset("-_.!~*'()[]/:&+$")
+
+
+def _escaper(safe, line_err):
+    """escape_user / escape_param: %xx (lowercase) for what is not allowed as is."""
+    def step(ctx, v):
+        s = _text(v)
+        if len(s) > BUF // 2 - 1:
+            raise RT.PV_FAIL
+        out = []
+        for c in s:
+            b = ord(c)
+            if b < 32 or b > 126:
+                _core_err(ctx, f"strutils.c:{line_err}", "escape_user" if safe is _USER_SAFE
+                          else "escape_param", f"invalid escaped character <{_c_char(c)}>")
+                raise RT.PV_FAIL
+            out.append(c if c.isalnum() and c.isascii() or c in safe else "%%%02x" % b)
+        return "".join(out)
+    return step
+
+
+_plain("escape.user")(_escaper(_USER_SAFE, 246))
+_plain("escape.param")(_escaper(_PARAM_SAFE, 327))
+
+
+def _unescape_user(ctx, v):
+    """unescape_user(): %xx must give a printable ASCII character."""
+    s = _text(v)
+    if len(s) > BUF - 1:
+        raise RT.PV_FAIL
+    out = []
+    i = 0
+    while i < len(s):
+        if s[i] == "%":
+            digits = []
+            for k in (1, 2):
+                c = s[i + k] if i + k < len(s) else "\0"
+                d = _hexval(c)
+                if d is None:
+                    _core_err(ctx, "strutils.c:%d" % (164 if k == 1 else 199), "unescape_user",
+                              f"invalid hex digit <{_c_char(c)}>")
+                    raise RT.PV_FAIL
+                digits.append(d)
+            c = digits[0] << 4 | digits[1]
+            if c < 32 or c > 126:
+                _core_err(ctx, "strutils.c:204", "unescape_user",
+                          f"invalid escaped character <{_c_char(chr(c))}>")
+                raise RT.PV_FAIL
+            out.append(chr(c))
+            i += 3
+        else:
+            out.append(s[i])
+            i += 1
+    return "".join(out)
+
+
+_plain("unescape.user", "unescape.param")(_unescape_user)
+
+
+@_plain("escape.csv")
+def _s_escape_csv(ctx, v):
+    return '"' + _text(v).replace('"', '""') + '"'
+
+
+@_plain("urlencode.param")
+def _s_urlencode(ctx, v):
+    s = _text(v)
+    if len(s) > BUF - 1:
+        raise RT.PV_FAIL
+    return "".join(c if (c.isascii() and c.isalnum()) or c in "-_.~" else "%%%02x" % ord(c)
+                   for c in s)
+
+
+@_plain("urldecode.param")
+def _s_urldecode(ctx, v):
+    s = _text(v)
+    if len(s) > BUF - 1:
+        raise RT.PV_FAIL
+    z = s + "\0\0"                     # the C code peeks at the bytes after the value
+    out = []
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c == "%":
+            if z[i + 1] != "\0" and z[i + 2] != "\0":
+                out.append(chr((_hex_to_char(z[i + 1]) << 4 | _hex_to_char(z[i + 2])) & 0xFF))
+                i += 2
+        else:
+            out.append(" " if c == "+" else c)
+        i += 1
+    return "".join(out)
+
+
+# ---- substrings
+@_with_params("substr")
+def _s_substr(cur):
+    cur.comma("substr")
+    start = cur.nparam()
+    cur.skip_blanks()
+    cur.comma("substr")
+    length = cur.nparam()
+    if length.__class__ is int and length < 0:
+        raise ValueError("substr negative offset")
+    cur.close("substr")
+
+    def step(ctx, v):
+        s = _text(v)
+        i = _get_int(ctx, start, 644, "substr cannot get p1")
+        j = _get_int(ctx, length, 657, "substr cannot get p2")
+        if j < 0:
+            _fail(ctx, 666, "substr negative offset")
+        n = len(s)
+        if i >= 0:
+            if i >= n:
+                _fail(ctx, 676, "substr out of range")
+            if i + j >= n:
+                j = 0
+            return _clone(ctx, s[i:] if j == 0 else s[i:i + j])
+        i = -i
+        if i > n:
+            _fail(ctx, 696, "substr out of range")
+        if i < j:
+            j = 0
+        return _clone(ctx, s[n - i:] if j == 0 else s[n - i:n - i + j])
+    return step
+
+
+_SELECT_ESCAPES = {"\\": "\\", "n": "\n", "r": "\r", "t": "\t"}
+
+
+@_with_params("select")
+def _s_select(cur):
+    cur.comma("select")
+    index = cur.nparam()
+    cur.skip_blanks()
+    if cur.peek() != "," or cur.peek(1) == "\0":
+        raise cur.error("select")
+    cur.p += 1
+    sep = cur.peek()
+    if sep == "\\":
+        cur.p += 1
+        if cur.peek() not in _SELECT_ESCAPES or cur.peek() == "\0":
+            raise ValueError(f"unexpected escape char: {cur.peek()}")
+        sep = _SELECT_ESCAPES[cur.peek()]
+    cur.p += 1
+    cur.close("select")
+
+    def step(ctx, v):
+        s = _text(v)
+        i = _get_int(ctx, index, 729, "select cannot get p1")
+        fields = s.split(sep)
+        if i < 0:
+            i = -i
+            return _clone(ctx, fields[-i] if i <= len(fields) else "")
+        return _clone(ctx, fields[i] if i < len(fields) else "")
+    return step
+
+
+def _strip_maker(tail: bool):
+    def maker(cur):
+        what = "striptail" if tail else "strip"
+        cur.comma(what)
+        count = cur.nparam()
+        cur.close(what)
+
+        def step(ctx, v):
+            s = _text(v)
+            i = _get_int(ctx, count, 863, "select cannot get p1")
+            if i <= 0:
+                return s
+            if i >= len(s):
+                return ""
+            return _clone(ctx, s[:-i] if tail else s[i:])
+        return step
+    return maker
+
+
+_with_params("strip")(_strip_maker(False))
+_with_params("striptail")(_strip_maker(True))
+
+
+@_with_params("stripto")
+def _s_stripto(cur):
+    cur.comma("stripto")
+    arg = cur.sparam()
+    cur.close("stripto")
+
+    def step(ctx, v):
+        s = _text(v)
+        _, first = _get_str(ctx, arg, 904, "stripto cannot get p1")
+        i = s.find(first)
+        return "" if i < 0 else _clone(ctx, s[i:])
+    return step
+
+
+def _prefixes_maker(quoted: bool):
+    def maker(cur):
+        limit = None
+        if cur.peek() == ",":
+            cur.p += 1
+            limit = cur.nparam()
+            cur.close("prefixes")
+
+        def step(ctx, v):
+            s = _text(v)
+            top = len(s)
+            if limit is not None:
+                n = _get_int(ctx, limit, 946, "prefixes cannot get max")
+                if 0 < n < top:
+                    top = n
+            # the C code's size check (with its factors as they are)
+            if top * (top // 2 + (1 if quoted else 3)) > BUF - 1:
+                _fail(ctx, 956, "prefixes buffer too short")
+            q = "'" if quoted else ""
+            return ",".join(q + s[:i] + q for i in range(1, top + 1))
+        return step
+    return maker
+
+
+_with_params("prefixes")(_prefixes_maker(False))
+_with_params("prefixes.quoted")(_prefixes_maker(True))
+
+
+def _replace_all(ctx, s: str, old: str, old_first: str, new: str, remove: bool) -> str:
+    """The replace/rm loop of the C code, including an empty pattern: it then matches the
+    character that ended the parameter and, not advancing, fills the 64k buffer."""
+    out = []
+    size = 0
+    i = 0
+    top = len(s) - len(old)
+    while i < len(s) and size < BUF:
+        if i <= top and s[i] == old_first and s.startswith(old, i):
+            if not old and (remove or not new):
+                raise RT.PV_FAIL           # Kamailio loops forever here
+            if not remove:
+                out.append(new)
+                size += len(new)
+            i += len(old)
+        else:
+            out.append(s[i])
+            size += 1
+            i += 1
+    return "".join(out)
+
+
+@_with_params("replace")
+def _s_replace(cur):
+    cur.comma("replace")
+    old = cur.sparam()
+    cur.skip_blanks()
+    cur.comma("replace")
+    new = cur.sparam()
+    cur.close("replace")
+
+    def step(ctx, v):
+        s = _text(v)
+        o, o_first = _get_str(ctx, old, 995, "replace cannot get p1")
+        n, _ = _get_str(ctx, new, 1009, "replace cannot get p2")
+        return _replace_all(ctx, s, o, o_first, n, False)
+    return step
+
+
+_RM_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\"}
+
+
+def _unescape_rm(s: str) -> str:
+    """s.rm's own backslash escapes in a literal parameter."""
+    if "\\" not in s:
+        return s
+    out = []
+    i = 0
+    while i < len(s) - 1:
+        if s[i] == "\\":
+            out.append(_RM_ESCAPES.get(s[i + 1], s[i + 1]))
+            i += 1
+        else:
+            out.append(s[i])
+        i += 1
+    if i == len(s) - 1:
+        out.append(s[i])
+    return "".join(out)
+
+
+@_with_params("rm")
+def _s_rm(cur):
+    cur.comma("rm")
+    arg = cur.sparam()
+    cur.close("rm")
+
+    def step(ctx, v):
+        s = _text(v)
+        if len(s) > BUF - 2:
+            raise RT.PV_FAIL
+        if arg.__class__ is _Lit:
+            text = _unescape_rm(arg.text)
+            first = text[0] if text else arg.first
+        else:
+            text, first = _get_str(ctx, arg, 1168, "cannot get parameter value")
+        return _replace_all(ctx, s, text, first, "", True)
+    return step
+
+
+@_with_params("count")
+def _s_count(cur):
+    cur.comma("count")
+    arg = cur.sparam(comma_ok=True)
+    cur.close("count")
+
+    def step(ctx, v):
+        s = _text(v)
+        _, first = _get_str(ctx, arg, 1323, "cannot get parameter value")
+        return s.count(first)
+    return step
+
+
+def _around_maker(name: str):
+    """before / after / rbefore / rafter: split at a character."""
+    def maker(cur):
+        cur.comma(name)
+        arg = cur.sparam(comma_ok=True)
+        cur.close(name)
+        get_line = {"before": 1364, "rbefore": 1364, "after": 1418, "rafter": 1418}[name]
+        big_line = {"before": 1354, "rbefore": 1354, "after": 1408, "rafter": 1408}[name]
+
+        def step(ctx, v):
+            s = _text(v)
+            if len(s) > BUF - 2:
+                _err(ctx, big_line, "tr_eval_string", f"value too large: {len(s)}")
+                raise RT.PV_FAIL
+            _, first = _get_str(ctx, arg, get_line, "cannot get parameter value")
+            if name.startswith("r"):
+                # Kamailio's reverse search walks forward from the last byte: it only works
+                # when the last byte is the separator, else it reads past the value
+                if not s or s[-1] != first:
+                    raise RT.PV_FAIL
+                i = len(s) - 1
+            else:
+                i = s.find(first)
+                if i < 0:
+                    i = len(s)
+            if name.endswith("before"):
+                return s[:i]
+            return "" if i >= len(s) - 1 else s[i + 1:]
+        return step
+    return maker
+
+
+for _name in ("before", "after", "rbefore", "rafter"):
+    _with_params(_name)(_around_maker(_name))
+
+
+def _fmtline_maker(pad: str):
+    def maker(cur):
+        what = "fmtline" + ("s" if pad == " " else "t")
+        cur.comma(what)
+        width = cur.nparam()
+        if width.__class__ is int and width < 0:
+            raise ValueError(f"{what} negative line length value")
+        cur.skip_blanks()
+        cur.comma(what)
+        indent = cur.nparam()
+        if indent.__class__ is int and indent < 0:
+            raise ValueError(f"{what} negative padding length value")
+        cur.close(what)
+
+        def step(ctx, v):
+            s = _text(v)
+            n = _get_int(ctx, width, 1466, "fmtline cannot get p1")
+            m = _get_int(ctx, indent, 1479, "fmtline cannot get p2")
+            if n <= 0 or m < 0:
+                _fail(ctx, 1486, "fmtline with invalid parameters")
+            aliased = m >= len(s)
+            if aliased and len(s) > BUF - 2:
+                _err(ctx, 1492, "tr_eval_string", f"value too large: {len(s)}")
+                raise RT.PV_FAIL
+            if len(s) + (len(s) // n) * (2 + m) > BUF - 2:
+                _err(ctx, 1502, "tr_eval_string", f"value too large: {len(s)}")
+                raise RT.PV_FAIL
+            return _fmtlines(s, n, "\r\n" + pad * m, aliased)
+        return step
+    return maker
+
+
+def _fmtlines(s: str, n: int, brk: str, aliased: bool) -> str:
+    """The C loop breaks before each character 1..n-1 (it tests i/n, not i%n).  When the
+    padding is at least the value's length the value was first copied into the output
+    buffer, so the loop reads what it has already overwritten."""
+    buf = list(s) if aliased else []
+    src = buf if aliased else s
+    w = 0
+
+    def put(c):
+        nonlocal w
+        if w < len(buf):
+            buf[w] = c
+        else:
+            buf.append(c)
+        w += 1
+    for i in range(len(s)):
+        if i != 0 and i // n == 0:
+            for c in brk:
+                put(c)
+        put(src[i])
+    return "".join(buf[:w])
+
+
+_with_params("fmtlines")(_fmtline_maker(" "))
+_with_params("fmtlinet")(_fmtline_maker("\t"))
+
+
+@_with_params("ftime")
+def _s_ftime(cur):
+    cur.comma("ftime")
+    arg = cur.sparam()
+    cur.close("ftime")
+
+    def step(ctx, v):
+        if v is None:
+            raise RT.PV_FAIL
+        if v.__class__ is int:
+            t = v
+        else:
+            t = _str2uint(v)
+            if t is None:
+                _fail(ctx, 1046, "value is not numeric")
+        fmt, _ = _get_str(ctx, arg, 1057, "timeformat cannot get p1")
+        try:
+            out = time.strftime(fmt.split("\0")[0], time.localtime(VAL.wrap(t)))
+        except (ValueError, OverflowError, OSError):
+            return ""
+        return out if len(out) < BUF - 1 else ""
+    return step
+
+
+def _str2uint(s: str):
+    """Core str2int(): optional '+', decimal digits, up to 2^32-1."""
+    digits = s[1:] if s[:1] == "+" else s
+    if not all("0" <= c <= "9" for c in digits):
+        return None
+    r = int(digits) if digits else 0
+    return r if r <= 0xFFFFFFFF else None
 
 
 def parse_s(program, text: str):
-    name, params = _split_params(text)
-    sub = name[2:] if name.startswith("s.") else name
-    if sub == "len":
-        return lambda ctx, v: len(_str(v))
-    if sub == "int":
-        def to_int(ctx, v):
-            if v.__class__ is int:
-                return v
-            r = VAL.str2sint(_str(v))
-            if r is None:
+    cur = _Cursor(program, _after_class(text))
+    name = cur.name()
+    maker = _S.get(name.lower())
+    if maker is None:
+        raise ValueError(f"unknown transformation: {name}")
+    step = maker(cur)
+    cur.at_end()
+    return step
+
+
+def _after_class(text: str) -> str:
+    cls, dot, rest = text.partition(".")
+    if not dot:
+        raise ValueError(f"invalid transformation: {text}")
+    return rest
+
+
+# ==== SIP URI (core parse_uri) =====================================================================
+class SipUri:
+    """What parse_uri() fills in that the transformations read; absent parts are None."""
+    __slots__ = ("type", "user", "passwd", "host", "port", "port_no", "params", "sip_params",
+                 "headers", "transport_val", "ttl_val", "user_param_val", "maddr_val",
+                 "method_val", "lr_val", "r2_val", "proto")
+
+    def __init__(self):
+        for k in self.__slots__:
+            setattr(self, k, None)
+        self.port_no = 0
+        self.proto = ""
+
+
+class _BadUri(Exception):
+    pass
+
+
+# URI parameters parse_uri() recognizes: those taking a value, and the flags lr/r2/gr
+_URI_VALUE_PARAMS = {"transport": "transport_val", "ttl": "ttl_val", "user": "user_param_val",
+                     "method": "method_val", "maddr": "maddr_val"}
+_URI_FLAG_PARAMS = {"lr": "lr_val", "r2": "r2_val", "gr": None}
+_URI_PARAM_NAMES = tuple(_URI_VALUE_PARAMS) + tuple(_URI_FLAG_PARAMS)
+_TRANSPORTS = ("udp", "tcp", "tls", "sctp", "ws")
+# parse_uri()'s state numbers, printed by its "bad state" message (maddr prefixes)
+_MADDR_STATES = {"ma": 38, "mad": 39, "madd": 40, "maddr": 41}
+
+
+def _is_alnum(c: str) -> bool:
+    return c.isascii() and c.isalnum()
+
+
+class _UriParser:
+    """parse_uri() as a state machine over the characters after the scheme.
+
+    States: init user password password_alpha host host_p host6_p host6_end port
+    param (start of a parameter), pname (a known name being matched, self.nm), eq (after
+    "name="), tval (a transport value being matched, self.tv), val (any value), param_p
+    (an unknown parameter), headers.
+    """
+
+    def __init__(self, buf: str, start: int):
+        self.buf = buf
+        self.f: dict = {}               # field -> (start, end)
+        self.proto = ""
+        self.p = start
+        self.s = start
+        self.start = start
+        self.v = 0
+        self.param = None               # the known parameter whose value is being read
+        self.nm = self.tv = ""
+        self.found_user = False
+        self.error_headers = False
+        self.pw = None                  # position of a ':' that may start a password
+        self.port_no = 0
+        self.state = "init"
+
+    def set(self, name, start, end=None):
+        self.f[name] = (start, self.p if end is None else end)
+
+    # -- the cases shared by the parameter states (the C macros of the same names)
+    def still_at_user(self):
+        if self.found_user:
+            raise _BadUri("bad char")
+        ustart = self.f.get("host", (self.start, 0))[0]
+        self.f.clear()                       # everything else is reset
+        self.proto = ""
+        if self.pw is not None:
+            self.set("user", ustart, self.pw)
+            self.set("passwd", self.pw + 1)
+        else:
+            self.set("user", ustart)
+        self.s = self.p + 1
+        self.found_user = True
+        self.error_headers = False
+        self.state = "host"
+
+    def semicolon(self):
+        if self.pw is not None:
+            self.found_user = True
+            self.pw = None
+        self.state = "param"
+
+    def question(self):
+        self.set("params", self.s)
+        self.state = "headers"
+        self.s = self.p + 1
+        if self.pw is not None:
+            self.found_user = True
+            self.pw = None
+
+    def colon(self):
+        if not self.found_user:
+            if self.pw is not None:
+                self.found_user = True
+                self.pw = None
+            else:
+                self.pw = self.p
+        self.state = "param_p"
+
+    def param_common(self, c) -> bool:
+        if c == "@":
+            self.still_at_user()
+        elif c == ";":
+            self.semicolon()
+        elif c == "?":
+            self.question()
+        elif c == ":":
+            self.colon()
+        else:
+            return False
+        return True
+
+    def value_end(self, proto=None):
+        """A value ended (';', '?' or the end): store it; a known transport sets proto."""
+        if self.param:
+            self.set(self.param, self.v)
+        if proto:
+            self.proto = proto
+
+    def value_common(self, c, proto=None) -> bool:
+        if c == "@":
+            self.still_at_user()
+        elif c in ";?":
+            self.semicolon() if c == ";" else self.question()
+            self.value_end(proto)
+        elif c == ":":
+            self.colon()
+            self.state = "val"
+        else:
+            return False
+        return True
+
+    # -- one character
+    def step(self, c):
+        st = self.state
+        if st == "init":
+            if c == "[":
+                self.state = "host6_p"
+                self.s = self.p
+            elif c in "]:":
+                raise _BadUri("bad char")
+            else:
+                self.state = "user"
+        elif st == "user":
+            if c == "@":
+                self.set("user", self.s)
+                if self.p - self.s <= 0:
+                    raise _BadUri("bad char")
+                self.state, self.found_user, self.s = "host", True, self.p + 1
+            elif c == ":":
+                self.set("user", self.s)
+                self.state, self.s = "password", self.p + 1
+            elif c in ";?":
+                self.set("host", self.s)
+                self.state, self.s = ("param" if c == ";" else "headers"), self.p + 1
+            elif c in "[]":
+                raise _BadUri("bad char")
+        elif st == "password":
+            if c == "@":
+                self.set("passwd", self.s)
+                self.port_no = 0
+                self.state, self.found_user, self.s = "host", True, self.p + 1
+            elif c in ";?":
+                self.set("port", self.s)
+                self.f["host"] = self.f.pop("user")
+                self.state, self.found_user, self.s = ("param" if c == ";" else "headers"), True, self.p + 1
+            elif "0" <= c <= "9":
+                self.port_digit(c)
+            elif c in "[]:":
+                raise _BadUri("bad char")
+            else:
+                self.port_no = 0
+                self.state = "password_alpha"
+        elif st == "password_alpha":
+            if c == "@":
+                self.set("passwd", self.s)
+                self.state, self.found_user, self.s = "host", True, self.p + 1
+            elif c in ";?":
+                raise _BadUri("bad port")
+            elif c in "[]:":
+                raise _BadUri("bad char")
+        elif st == "host":
+            if c == "[":
+                self.state = "host6_p"
+            elif _is_alnum(c):
+                self.state = "host_p"
+            else:
+                raise _BadUri("bad host")
+        elif st in ("host_p", "host6_end"):
+            if c in ":;?":
+                self.set("host", self.s)
+                self.state = {":": "port", ";": "param", "?": "headers"}[c]
+                self.s = self.p + 1
+            elif c in "&@":
+                raise _BadUri("bad char")
+            elif st == "host6_end" or not (_is_alnum(c) or c in ".-"):
+                raise _BadUri("bad host")
+        elif st == "host6_p":
+            if c == "]":
+                self.state = "host6_end"
+            elif c in "[&@;?":
+                raise _BadUri("bad host")
+        elif st == "port":
+            if c in ";?":
+                self.set("port", self.s)
+                self.state, self.s = ("param" if c == ";" else "headers"), self.p + 1
+            elif "0" <= c <= "9":
+                self.port_digit(c)
+            else:
+                raise _BadUri("bad port")
+        elif st == "param":
+            if not self.param_common(c):
+                lc = c.lower()
+                if any(n.startswith(lc) for n in _URI_PARAM_NAMES):
+                    self.nm, self.state = lc, "pname"
+                else:
+                    self.state = "param_p"
+        elif st == "param_p":
+            self.param_common(c)
+        elif st == "pname":
+            self.step_name(c)
+        elif st == "eq":
+            if not self.param_common(c):
+                self.v = self.p
+                lc = c.lower()
+                if self.param == "transport_val" and any(t.startswith(lc) for t in _TRANSPORTS):
+                    self.tv, self.state = lc, "tval"
+                else:
+                    self.state = "val"
+        elif st == "tval":
+            if self.tv in _TRANSPORTS:                  # udp, tcp ...: complete
+                if not self.value_common(c, self.tv):
+                    self.state = "val"
+            elif not self.value_common(c):
+                cand = self.tv + c.lower()
+                if any(t.startswith(cand) for t in _TRANSPORTS):
+                    self.tv = cand
+                else:
+                    self.state = "val"
+        elif st == "val":
+            self.value_common(c)
+        elif st == "headers":
+            if c == "@":
+                self.still_at_user()
+            elif c == ";":
+                if self.found_user:
+                    raise _BadUri("bad char")
+                self.error_headers = True
+                if self.pw is not None:
+                    raise _BadUri("bad headers")
+            elif c == ":":
+                if not self.found_user:
+                    if self.pw is not None:
+                        self.found_user, self.pw = True, None
+                    else:
+                        self.pw = self.p
+            elif c == "?":
+                if self.pw is not None:
+                    self.found_user, self.pw = True, None
+
+    def step_name(self, c):
+        """Inside a parameter name that may be one parse_uri() knows (self.nm so far)."""
+        nm = self.nm
+        if nm in _URI_FLAG_PARAMS:                      # lr, r2, gr: complete
+            if c == "=":
+                self.param, self.state = _URI_FLAG_PARAMS[nm], "eq"
+            elif not self.param_common(c):
+                self.state = "param_p"
+        elif self.param_common(c):
+            pass
+        elif nm in _URI_VALUE_PARAMS:                   # transport, ttl ...: need '='
+            if c == "=":
+                self.param, self.state = _URI_VALUE_PARAMS[nm], "eq"
+            else:
+                self.state = "param_p"
+        else:
+            cand = nm + c.lower()
+            if any(n.startswith(cand) for n in _URI_PARAM_NAMES):
+                self.nm = cand
+            else:
+                self.state = "param_p"
+
+    def port_digit(self, c):
+        self.port_no = self.port_no * 10 + ord(c) - 48
+        if self.port_no > 65535:
+            raise _BadUri("bad port")
+
+    # -- the end of the text
+    def finish(self):
+        st, p = self.state, self.p
+        if st == "init":
+            raise _BadUri("too short")
+        if st == "user":
+            if self.found_user:
+                raise _BadUri("bad uri")
+            self.set("host", self.s)
+        elif st == "password":
+            if self.found_user:
+                raise _BadUri("bad port")
+            self.set("port", self.s)
+            self.f["host"] = self.f.pop("user")
+        elif st == "password_alpha":
+            if self.scheme != "urn":
+                raise _BadUri("bad port")
+            self.set("host", self.s)
+        elif st in ("host_p", "host6_end"):
+            self.set("host", self.s)
+        elif st in ("host", "host6_p"):
+            raise _BadUri("bad host")
+        elif st == "port":
+            self.set("port", self.s)
+        elif st == "headers":
+            self.set("headers", self.s)
+            if self.error_headers:
+                raise _BadUri("bad headers")
+        else:
+            # the C end switch misses the states of "maddr": a "bad state" error
+            if st == "pname" and self.nm in _MADDR_STATES:
+                raise _BadState(_MADDR_STATES[self.nm])
+            if st == "eq" and self.param == "maddr_val":
+                raise _BadState(42)
+            self.set("params", self.s)
+            if st == "val":
+                self.value_end()
+            elif st == "tval":
+                self.value_end(self.tv if self.tv in _TRANSPORTS else None)
+
+
+class _BadState(Exception):
+    def __init__(self, state):
+        self.state = state
+
+
+def _uri_scheme(buf: str):
+    head = buf[:4]
+    if any(ord(c) > 0x7F for c in head):
+        return None
+    folded = "".join(chr(ord(c) | 0x20) for c in head)
+    if folded == "sip:":
+        return "sip"
+    if folded == "sips":
+        return "sips" if buf[4] == ":" else None
+    if folded == "tel:":
+        return "tel"
+    if folded == "urn:":
+        return "urn"
+    return None
+
+
+def parse_uri(ctx, buf: str, phone2tel: bool = True):
+    """Core parse_uri(); None when the URI is invalid."""
+    if len(buf) < 5:
+        return None
+    scheme = _uri_scheme(buf)
+    if scheme is None:
+        return None
+    ps = _UriParser(buf, 5 if scheme == "sips" else 4)
+    ps.scheme = scheme
+    try:
+        while ps.p < len(buf):
+            ps.step(buf[ps.p])
+            ps.p += 1
+        ps.finish()
+    except _BadUri:
+        return None
+    except _BadState as e:
+        _core_err(ctx, "parser/parse_uri.c:1329", "parse_uri",
+                  f"BUG: bad  state {e.state} parsed: <{buf}> ({len(buf)}) / <{buf}> ({len(buf)})",
+                  L_CRIT)
+        return None
+    u = SipUri()
+    u.type = scheme
+    for name, (a, b) in ps.f.items():
+        if name in SipUri.__slots__:
+            setattr(u, name, buf[a:b])
+    u.port_no = ps.port_no if u.port is not None else 0
+    u.proto = ps.proto
+    if scheme in ("sip", "sips"):
+        u.sip_params = u.params
+        if phone2tel and u.user_param_val == "phone":
+            u.type = "tel"
+            user = u.user or ""
+            if ";" in user:
+                u.user, u.params = user.split(";", 1)
+            else:
+                u.params = None
+    elif scheme == "tel":
+        u.user, u.host = u.host, ""
+    # common sanity checks
+    if u.port is not None and len(u.port) > 5:
+        return None
+    if u.host and not u.user and "host" in ps.f:
+        hs = ps.f["host"][0]
+        if (hs > 0 and buf[hs - 1] == "@") or buf[hs] == "@":
+            return None
+    return u
+
+
+# ==== parameter lists (core parse_params2) =========================================================
+class _ParamError(Exception):
+    pass
+
+
+def parse_params(ctx, text: str, sep: str = ";"):
+    """Core parse_params2() with CLASS_ANY: [(name, body or None)] in text order; None and
+    the core's messages on errors."""
+    out = []
+    s = text
+    while True:
+        try:
+            name, body, s, more = _parse_param(ctx, s, sep)
+        except _ParamError:
+            return None
+        out.append((name, body))
+        if not more:
+            return out
+
+
+def _param_log(ctx, line, func, text):
+    _core_err(ctx, f"parser/parse_param.c:{line}", func, text)
+
+
+def _parse_param(ctx, s: str, sep: str):
+    i = 0
+    while i < len(s) and s[i] not in " \t\r\n,=" and s[i] != sep:
+        i += 1
+    name, s = s[:i], s[i:].lstrip(_TRIM)
+    body = None
+    if not s:
+        return name, body, s, False
+    if s[0] == "=":
+        s = s[1:].lstrip(_TRIM)
+        if not s:
+            return name, "", s, False
+        body, s = _param_body(ctx, s, sep)
+        s = s.lstrip(_TRIM)
+        if not s:
+            return name, body, s, False
+    if s[0] in ",>":
+        return name, body, s, False
+    if s[0] != sep:
+        _param_log(ctx, 517, "parse_param2", f"Invalid character '{s[0]}' - expected '{sep}'")
+        raise _ParamError
+    s = s[1:].lstrip(_TRIM)
+    if not s:
+        _param_log(ctx, 526, "parse_param2", f"Param name missing after {sep}")
+        raise _ParamError
+    return name, body, s, True
+
+
+def _param_body(ctx, s: str, sep: str):
+    if s[0] in "\"'":
+        end = s.find(s[0], 1) if len(s) >= 2 else -1
+        if end < 0:
+            _param_log(ctx, 451, "parse_param_body", "Error while parsing quoted string")
+            _param_log(ctx, 497, "parse_param2", "Error while parsing param body")
+            raise _ParamError
+        return s[1:end], s[end + 1:]
+    i = 0
+    while i < len(s) and s[i] not in " \t\r\n," and s[i] != sep:
+        i += 1
+    if i == 0:
+        _param_log(ctx, 456, "parse_param_body", "Error while parsing token")
+        _param_log(ctx, 497, "parse_param2", "Error while parsing param body")
+        raise _ParamError
+    return s[:i], s[i:]
+
+
+# ==== name-addr (core parse_nameaddr) ==============================================================
+def _find_not_quoted(s: str, start: int, ch: str) -> int:
+    quoted = False
+    for i in range(start, len(s)):
+        if not quoted:
+            if s[i] == '"':
+                quoted = True
+            elif s[i] == ch:
+                return i
+        elif s[i] == '"' and s[i - 1] != "\\":
+            quoted = False
+    return -1
+
+
+# ==== To-body (core parse_to / parse_addr_spec) ====================================================
+# the C status numbers (printed in the error messages)
+(START_TO, DISPLAY_QUOTED, E_DISPLAY_QUOTED, DISPLAY_TOKEN, DISPLAY_TOKEN_SP, S_URI_ENCLOSED,
+ URI_ENCLOSED, E_URI_ENCLOSED, URI_OR_TOKEN, MAYBE_URI_END, END, F_CR, F_LF, F_CRLF) = range(14)
+(S_PARA_NAME, PARA_NAME, S_EQUAL, S_PARA_VALUE, TAG1, TAG2, TAG3, PARA_VALUE_TOKEN,
+ PARA_VALUE_QUOTED, E_PARA_VALUE) = range(20, 30)
+_FOLDS = (F_CR, F_LF, F_CRLF)
+
+
+class ToBody:
+    __slots__ = ("display", "uri", "tag", "params_start", "error")
+
+    def __init__(self):
+        self.display = None
+        self.uri = None
+        self.tag = None
+        self.params_start = None        # offset of the first parameter's name
+        self.error = False
+
+
+class _ToParam:
+    __slots__ = ("name_s", "name_len", "value_s", "value_len", "tag")
+
+    def __init__(self):
+        self.name_s = self.name_len = self.value_s = self.value_len = 0
+        self.tag = False
+
+
+class _AddrSpecParser:
+    """parse_addr_spec() and parse_to_param() over `buf` (the value plus CRLF)."""
+
+    def __init__(self, ctx, buf: str):
+        self.ctx = ctx
+        self.buf = buf
+        self.end = len(buf)
+        self.to = ToBody()
+        self.uri_s = self.uri_len = self.disp_s = None
+        self.disp_len = 0
+        self.params: list = []
+
+    def log(self, line, func, text):
+        _core_err(self.ctx, f"parser/parse_addr_spec.c:{line}", func, text)
+
+    def unexpected(self, line, tmp, status):
+        c = self.buf[tmp]
+        self.log(line, "parse_addr_spec",
+                 f"unexpected char [{c}/{_c_signed(c)}] in status {status}: [{self.buf[:tmp]}] .")
+
+    def unexpected_p(self, line, tmp, status):
+        self.log(line, "parse_to_param",
+                 f"unexpected char [{self.buf[tmp]}] in status {status}: [{self.buf[:tmp]}] .")
+
+    # -- parse_to_param ----------------------------------------------------------------------
+    def add_param(self, param):
+        self.params.append(param)
+        if param.tag:
+            self.to.tag = (param.value_s, param.value_len)
+
+    def to_param(self, start):
+        """Returns (tmp, saved_status); sets self.to.error on errors."""
+        buf, end = self.buf, self.end
+        param = None
+        status = saved = E_PARA_VALUE
+        tmp = start
+        in_loop_end = True
+        while tmp < end:
+            c = buf[tmp]
+            if c in " \t":
+                if status == TAG3:
+                    param.tag = True
+                if status in (TAG3, PARA_NAME, TAG1, TAG2):
+                    param.name_len = tmp - param.name_s
+                    status = S_EQUAL
+                elif status == PARA_VALUE_TOKEN:
+                    param.value_len = tmp - param.value_s
+                    status = E_PARA_VALUE
+                    self.add_param(param)
+                elif status in _FOLDS:
+                    status = saved
+            elif c in "\n\r":
+                lf = c == "\n"
+                if status in (S_PARA_NAME, S_EQUAL, S_PARA_VALUE, E_PARA_VALUE):
+                    saved, status = status, (F_LF if lf else F_CR)
+                elif status in (TAG3, PARA_NAME, TAG1, TAG2):
+                    if status == TAG3:
+                        param.tag = True
+                    param.name_len = tmp - param.name_s
+                    saved, status = S_EQUAL, (F_LF if lf else F_CR)
+                elif status == PARA_VALUE_TOKEN:
+                    param.value_len = tmp - param.value_s
+                    saved, status = E_PARA_VALUE, (F_LF if lf else F_CR)
+                    self.add_param(param)
+                elif lf and status == F_CR:
+                    status = F_CRLF
+                elif status in ((F_CRLF, F_LF) if lf else _FOLDS):
+                    status = saved
+                    in_loop_end = False
+                    break
+                else:
+                    self.unexpected_p(158 if lf else 193, tmp, status)
+                    return self.param_error(tmp, status)
+            elif c == "\0":
+                if status in (TAG3, PARA_NAME, TAG1, TAG2):
+                    if status == TAG3:
+                        param.tag = True
+                    param.name_len = tmp - param.name_s
+                    status = S_EQUAL
+                if status in (S_EQUAL, S_PARA_VALUE):
+                    saved = status
+                    in_loop_end = False
+                    break
+                if status == PARA_VALUE_TOKEN:
+                    status = E_PARA_VALUE
+                    param.value_len = tmp - param.value_s
+                    self.add_param(param)
+                if status == E_PARA_VALUE:
+                    saved = status
+                    in_loop_end = False
+                    break
+                self.unexpected_p(220, tmp, status)
+                return self.param_error(tmp, status)
+            elif c == "\\":
+                if status == PARA_VALUE_QUOTED:
+                    if tmp + 1 >= end:
+                        self.log(229, "parse_to_param", f"unexpected end of data in status {status}"
+                                 " - start: (nil) - end: (nil) - crt: (nil)")
+                        return self.param_error(tmp, status)
+                    if buf[tmp + 1] not in "\r\n":
+                        tmp += 1
+                self.unexpected_p(242, tmp, status)
+                return self.param_error(tmp, status)
+            elif c == '"':
+                if status == S_PARA_VALUE:
+                    if tmp + 1 >= end:
+                        self.log(251, "parse_to_param", f"unexpected end of data in status {status}"
+                                 " - start: (nil) - end: (nil) - crt: (nil)")
+                        return self.param_error(tmp, status)
+                    param.value_s = tmp + 1
+                    status = PARA_VALUE_QUOTED
+                elif status == PARA_VALUE_QUOTED:
+                    param.value_len = tmp - param.value_s
+                    self.add_param(param)
+                    status = E_PARA_VALUE
+                elif status in _FOLDS:
+                    in_loop_end = False
+                    break
+                else:
+                    self.unexpected_p(270, tmp, status)
+                    return self.param_error(tmp, status)
+            elif c == ";":
+                if status == PARA_VALUE_QUOTED:
+                    pass
+                elif status in (TAG3, PARA_NAME, TAG1, TAG2, S_EQUAL, S_PARA_VALUE,
+                                PARA_VALUE_TOKEN, E_PARA_VALUE):
+                    if status in (TAG3, PARA_NAME, TAG1, TAG2):
+                        if status == TAG3:
+                            param.tag = True
+                        param.name_len = tmp - param.name_s
+                    if status in (TAG3, PARA_NAME, TAG1, TAG2, S_EQUAL):
+                        param.value_s, param.value_len = None, 0
+                        self.add_param(param)
+                    elif status in (S_PARA_VALUE, PARA_VALUE_TOKEN):
+                        if status == S_PARA_VALUE:
+                            param.value_s = tmp
+                        param.value_len = tmp - param.value_s
+                        self.add_param(param)
+                    param = _ToParam()
+                    status = S_PARA_NAME
+                elif status in _FOLDS:
+                    in_loop_end = False
+                    break
+                else:
+                    self.unexpected_p(318, tmp, status)
+                    return self.param_error(tmp, status)
+            else:
+                r = self.param_char(c, tmp, status, param)
+                if r is None:
+                    return self.param_error(tmp, status)
+                if r == "break":
+                    in_loop_end = False
+                    break
+                status = r
+            tmp += 1
+        if in_loop_end and status not in _FOLDS:
+            saved = status
+        return self.param_end(tmp, saved, status, param)
+
+    def param_char(self, c, tmp, status, param):
+        """The letters of 'tag', '=', ',' and the other characters of a parameter."""
+        if c == ",":
+            if status == PARA_VALUE_QUOTED:
+                return status
+            if status in (S_PARA_VALUE, PARA_VALUE_TOKEN) and param.tag:
+                return status          # allowed in a tag value, some agents use it
+            self.log(495, "parse_to_param",
+                     f"invalid character ',' in status {status}: [{self.buf[:tmp]}]")
+            return None
+        if status in _FOLDS:
+            return "break"
+        lc = c.lower()
+        if c == "=":
+            if status == PARA_VALUE_QUOTED:
+                return status
+            if status in (TAG3, PARA_NAME, TAG1, TAG2):
+                if status == TAG3:
+                    param.tag = True
+                param.name_len = tmp - param.name_s
+                return S_PARA_VALUE
+            if status == S_EQUAL:
+                return S_PARA_VALUE
+            self.unexpected_p(441, tmp, status)
+            return None
+        if lc in ("t", "a", "g"):
+            line = {"t": 349, "a": 382, "g": 415}[lc]
+            if status in (PARA_VALUE_QUOTED, PARA_VALUE_TOKEN, PARA_NAME):
+                return status
+            if status == S_PARA_NAME:
+                param.name_s = tmp
+                return TAG1 if lc == "t" else PARA_NAME
+            if status == S_PARA_VALUE:
+                param.value_s = tmp
+                return PARA_VALUE_TOKEN
+            if status in (TAG1, TAG2, TAG3):
+                nxt = {("a", TAG1): TAG2, ("g", TAG2): TAG3}
+                return nxt.get((lc, status), PARA_NAME)
+            self.unexpected_p(line, tmp, status)
+            return None
+        if status in (TAG1, TAG2, TAG3):
+            return PARA_NAME
+        if status in (PARA_VALUE_TOKEN, PARA_NAME, PARA_VALUE_QUOTED):
+            return status
+        if status == S_PARA_NAME:
+            param.name_s = tmp
+            return PARA_NAME
+        if status == S_PARA_VALUE:
+            param.value_s = tmp
+            return PARA_VALUE_TOKEN
+        self.log(524, "parse_to_param", f"spitting out [{c}] in status {status}")
+        return None
+
+    def param_end(self, tmp, saved, status, param):
+        if saved in (TAG3, PARA_NAME, TAG1, TAG2, S_EQUAL):
+            if saved == TAG3:
+                param.tag = True
+            if saved != S_EQUAL:
+                param.name_len = tmp - param.name_s
+            param.value_s, param.value_len = None, 0
+            self.add_param(param)
+            saved = E_PARA_VALUE
+        elif saved == S_PARA_VALUE:
+            back = 2 if status == F_CRLF else (1 if status in (F_CR, F_LF) else 0)
+            param.value_s, param.value_len = tmp - back, 0
+            self.add_param(param)
+            saved = E_PARA_VALUE
+        elif saved == PARA_VALUE_TOKEN:
+            param.value_len = tmp - param.value_s
+            self.add_param(param)
+            saved = E_PARA_VALUE
+        elif saved != E_PARA_VALUE:
+            self.log(571, "parse_to_param",
+                     f"unexpected end of header, status {saved}: [{self.buf[:tmp]}] .")
+            return self.param_error(tmp, status)
+        return tmp, saved
+
+    def param_error(self, tmp, status):
+        self.to.error = True
+        return tmp, status
+
+    # -- parse_addr_spec ---------------------------------------------------------------------
+    def run(self) -> ToBody:
+        buf, end = self.buf, self.end
+        status = saved = START_TO
+        foo = 0
+        tmp = 0
+        reached_end = True
+        while tmp < end:
+            c = buf[tmp]
+            if c in " \t":
+                if status in _FOLDS:
+                    status = saved
+                elif status == URI_ENCLOSED:
+                    self.uri_len = tmp - self.uri_s
+                    status = E_URI_ENCLOSED
+                elif status == URI_OR_TOKEN:
+                    foo, status = tmp, MAYBE_URI_END
+                elif status == DISPLAY_TOKEN:
+                    foo, status = tmp, DISPLAY_TOKEN_SP
+            elif c in "\n\r":
+                lf = c == "\n"
+                fold = F_LF if lf else F_CR
+                if status == URI_OR_TOKEN:
+                    foo, status = tmp, MAYBE_URI_END
+                if status in (MAYBE_URI_END, DISPLAY_TOKEN_SP, E_DISPLAY_QUOTED, END):
+                    saved, status = status, fold
+                elif status == DISPLAY_TOKEN:
+                    foo, saved, status = tmp, DISPLAY_TOKEN_SP, fold
+                elif lf and status == F_CR:
+                    status = F_CRLF
+                elif status in ((F_CRLF, F_LF) if lf else _FOLDS):
+                    status = saved
+                    reached_end = False
+                    break
+                else:
+                    self.unexpected(653 if lf else 681, tmp, status)
+                    return self.error()
+            elif c == "\0":
+                if status in (URI_OR_TOKEN, MAYBE_URI_END):
+                    self.uri_len = tmp - self.uri_s
+                if status in (URI_OR_TOKEN, MAYBE_URI_END, END):
+                    saved = status = END
+                    reached_end = False
+                    break
+                self.unexpected(695, tmp, status)
+                return self.error()
+            elif c == "\\":
+                if status != DISPLAY_QUOTED:
+                    self.unexpected(706, tmp, status)
+                    return self.error()
+                tmp += 1
+            elif c == "<":
+                if status == START_TO:
+                    status = S_URI_ENCLOSED
+                elif status == DISPLAY_QUOTED:
+                    pass
+                elif status == E_DISPLAY_QUOTED:
+                    status = S_URI_ENCLOSED
+                elif status in (URI_OR_TOKEN, DISPLAY_TOKEN):
+                    self.disp_len = tmp - self.disp_s
+                    status = S_URI_ENCLOSED
+                elif status in (DISPLAY_TOKEN_SP, MAYBE_URI_END):
+                    self.disp_len = foo - self.disp_s
+                    status = S_URI_ENCLOSED
+                elif status in _FOLDS:
+                    reached_end = False
+                    break
+                else:
+                    self.unexpected(738, tmp, status)
+                    return self.error()
+            elif c == ">":
+                if status == DISPLAY_QUOTED:
+                    pass
+                elif status in (URI_ENCLOSED, E_URI_ENCLOSED):
+                    if status == URI_ENCLOSED:
+                        self.uri_len = tmp - self.uri_s
+                    status, foo = END, 0
+                elif status in _FOLDS:
+                    reached_end = False
+                    break
+                else:
+                    self.unexpected(759, tmp, status)
+                    return self.error()
+            elif c == '"':
+                if status == START_TO:
+                    self.disp_s = tmp
+                    status = DISPLAY_QUOTED
+                elif status == DISPLAY_QUOTED:
+                    status = E_DISPLAY_QUOTED
+                    self.disp_len = tmp - self.disp_s + 1
+                elif status in _FOLDS:
+                    reached_end = False
+                    break
+                else:
+                    self.unexpected(781, tmp, status)
+                    return self.error()
+            elif c == ";":
+                if status in (DISPLAY_QUOTED, URI_ENCLOSED):
+                    pass
+                elif status in (URI_OR_TOKEN, MAYBE_URI_END, END):
+                    if status == URI_OR_TOKEN:
+                        foo = tmp
+                    if status != END:
+                        self.uri_len = foo - self.uri_s
+                    tmp, saved = self.to_param(tmp)
+                    reached_end = False
+                    break
+                elif status in _FOLDS:
+                    reached_end = False
+                    break
+                else:
+                    self.unexpected(806, tmp, status)
+                    return self.error()
+            else:
+                if status == START_TO:
+                    self.uri_s = self.disp_s = tmp
+                    status = URI_OR_TOKEN
+                elif status == S_URI_ENCLOSED:
+                    self.uri_s = tmp
+                    status = URI_ENCLOSED
+                elif status in (MAYBE_URI_END, DISPLAY_TOKEN_SP):
+                    status = DISPLAY_TOKEN
+                elif status in (DISPLAY_QUOTED, DISPLAY_TOKEN, URI_ENCLOSED, URI_OR_TOKEN):
+                    pass
+                elif status in _FOLDS:
+                    reached_end = False
+                    break
+                else:
+                    return self.error()             # only a debug message in Kamailio
+            tmp += 1
+        if reached_end and status in (URI_OR_TOKEN, MAYBE_URI_END, END):
+            saved = status
+            foo = tmp
+        status = saved
+        if status in (URI_OR_TOKEN, MAYBE_URI_END):
+            self.uri_len = foo - self.uri_s
+        elif status not in (END, E_PARA_VALUE):
+            self.log(895, "parse_addr_spec",
+                     f"invalid body -  unexpected end of header in state {status}")
+            return self.error()
+        if self.to.error:
+            return self.to
+        return self.result()
+
+    def error(self) -> ToBody:
+        self.to.error = True
+        return self.to
+
+    def result(self) -> ToBody:
+        to, buf = self.to, self.buf
+        if self.uri_s is not None and self.uri_len is not None:
+            to.uri = buf[self.uri_s:self.uri_s + self.uri_len]
+        if self.disp_len:
+            to.display = buf[self.disp_s:self.disp_s + self.disp_len]
+        if to.tag is not None:
+            s, n = to.tag
+            to.tag = buf[s:s + n] if s is not None else ""
+        if self.params:
+            to.params_start = self.params[0].name_s
+        return to
+
+
+def _c_signed(c: str) -> int:
+    b = ord(c) & 0xFF
+    return b - 256 if b >= 128 else b
+
+
+def parse_to(ctx, text: str) -> ToBody:
+    """Core parse_to() on a header value (CRLF added as the transformation does)."""
+    return _AddrSpecParser(ctx, text + "\r\n").run()
+
+
+# ==== the uri class ================================================================================
+def _uri_field(attr):
+    return lambda ctx, u, raw, arg: getattr(u, attr) or ""
+
+
+def _uri_port(ctx, u, raw, arg):
+    # Kamailio gives an int whose string is the port text; kamlite values are either:
+    # the int when there is a port, "" (what Kamailio prints) when there is none
+    if not u.port:
+        return ""
+    return u.port_no if u.port == str(u.port_no) else u.port
+
+
+def _uri_param(ctx, u, raw, arg):
+    if not u.sip_params:
+        return ""
+    params = parse_params(ctx, u.sip_params)
+    if params is None:
+        raise RT.PV_FAIL
+    name, _ = _get_str(ctx, arg, 1720, "param cannot get p1", "tr_eval_uri")
+    name = name.lower()
+    for pname, body in reversed(params):        # Kamailio's list is reversed: last one wins
+        if pname.lower() == name:
+            return body or ""
+    return ""
+
+
+def _uri_scheme_part(ctx, u, raw, arg):
+    i = raw.find(":")
+    return raw if i < 0 else raw[:i]
+
+
+def _uri_rebuilt(kind):
+    """uri.suri / uri.saor / uri.duri.  Kamailio 5.6.3 skips one byte after the scheme's
+    ':' in its output buffer; that byte is a NUL in a fresh buffer."""
+    def get(ctx, u, raw, arg):
+        if len(raw) >= BUF:
+            _warn(ctx, 1628, "tr_eval_uri", f"uri too long [{raw}] ({len(raw)})")
+            return ""
+        i = raw.find(":")
+        if i < 0:
+            _warn(ctx, 1644, "tr_eval_uri", f"uri schema not found [{raw}] ({len(raw)})")
+            return ""
+        out = raw[:i + 1] + "\0"
+        if u.user and kind != "duri":
+            out += u.user + "@"
+        out += u.host or ""
+        if kind != "saor":
+            if u.port:
+                out += ":" + u.port
+            if u.transport_val:
+                out += ";transport=" + u.transport_val
+        return out
+    return get
+
+
+def _uri_tosocket(ctx, u, raw, arg):
+    if not u.proto:
+        _warn(ctx, 1780, "tr_eval_uri", "unknown transport protocol")
+        return ""
+    return f"{u.proto}:{u.host or ''}:{u.port_no or 5060}"
+
+
+_URI = {
+    "user": _uri_field("user"), "host": _uri_field("host"), "domain": _uri_field("host"),
+    "passwd": _uri_field("passwd"), "port": _uri_port, "params": _uri_field("sip_params"),
+    "headers": _uri_field("headers"), "transport": _uri_field("transport_val"),
+    "ttl": _uri_field("ttl_val"), "uparam": _uri_field("user_param_val"),
+    "maddr": _uri_field("maddr_val"), "method": _uri_field("method_val"),
+    "lr": _uri_field("lr_val"), "r2": _uri_field("r2_val"), "scheme": _uri_scheme_part,
+    "tosocket": _uri_tosocket, "suri": _uri_rebuilt("suri"), "saor": _uri_rebuilt("saor"),
+    "duri": _uri_rebuilt("duri"), "param": _uri_param,
+}
+
+
+def parse_uri_tr(program, text: str):
+    cur = _Cursor(program, _after_class(text))
+    name = cur.name().lower()
+    get = _URI.get(name)
+    if get is None:
+        raise ValueError(f"unknown transformation: {cur.full}")
+    arg = None
+    if name == "param":
+        cur.comma("param")
+        arg = cur.sparam()
+        cur.close("param")
+    cur.at_end()
+
+    def step(ctx, v):
+        raw = _nonempty(v)
+        # a trailing ';' is not given to the parser
+        u = parse_uri(ctx, raw[:-1] if len(raw) > 4 and raw[-1] == ";" else raw,
+                      _phone2tel(ctx))
+        if u is None:
+            _err(ctx, 1597, "tr_eval_uri", f"invalid uri [{raw}]")
+            raise RT.PV_FAIL
+        return get(ctx, u, raw, arg)
+    return step
+
+
+def _phone2tel(ctx) -> bool:
+    core = getattr(ctx.program, "core", None) or {}
+    return bool(core.get("phone2tel", 1))
+
+
+# ==== the param class ==============================================================================
+def parse_param_tr(program, text: str):
+    cur = _Cursor(program, _after_class(text))
+    name = cur.name().lower()
+    if name not in ("value", "in", "valueat", "name", "count"):
+        raise ValueError(f"unknown transformation: {cur.full}")
+    arg = sep = None
+    if name == "count":
+        if cur.peek() == ",":
+            cur.p += 1
+            start = cur.p
+            sep = cur.sparam(comma_ok=True)
+            if sep.__class__ is _Lit and cur.p - start != 1:
+                raise ValueError(f"invalid separator in transformation: {cur.full}")
+            cur.close("name")
+    else:
+        cur.comma(name)
+        arg = cur.sparam() if name in ("value", "in") else cur.nparam()
+        cur.skip_blanks()
+        if cur.peek() == ",":
+            cur.p += 1
+            start = cur.p
+            sep = cur.sparam()
+            if cur.p - start != 1:
+                raise ValueError(f"invalid separator in transformation: {cur.full}")
+        cur.close(name)
+    cur.at_end()
+    return _param_step(name, arg, sep)
+
+
+def _separator(ctx, name, sep) -> str:
+    if sep is None:
+        return ";"
+    if name == "count" and sep.__class__ is not _Lit:
+        return _get_str(ctx, sep, 1842, "value cannot get p1", "tr_eval_paramlist")[1]
+    if sep.__class__ is not _Lit or len(sep.text) != 1:
+        raise RT.PV_FAIL
+    return sep.text
+
+
+def _param_list(ctx, text: str, sep: str):
+    """The parsed list, with pv_trans.c's one-entry cache: a list that failed to parse
+    keeps failing, silently, while the same text comes again."""
+    st = _state(ctx)
+    key = (text, sep)
+    if st.params is not None and st.params[0] == key:
+        return st.params[1]
+    body = text[:-1] if len(text) > 1 and text[-1] == sep else text
+    params = parse_params(ctx, body, sep)
+    st.params = (key, params)
+    return params
+
+
+def _param_step(name, arg, sep):
+    def step(ctx, v):
+        s = _nonempty(v)
+        params = _param_list(ctx, s, _separator(ctx, name, sep))
+        if not params:
+            raise RT.PV_FAIL
+        if name == "count":
+            return len(params)
+        if name in ("value", "in"):
+            key, _ = _get_str(ctx, arg, 1925, "value cannot get p1", "tr_eval_paramlist")
+            key = key.lower()
+            for pname, body in reversed(params):
+                if pname.lower() == key:
+                    return 1 if name == "in" else (body or "")
+            return 0 if name == "in" else ""
+        line = 1969 if name == "valueat" else 2024
+        n = _get_int(ctx, arg, line, "name cannot get p1", "tr_eval_paramlist")
+        if n < 0:
+            n = len(params) + n
+        if 0 <= n < len(params):
+            pname, body = params[n]
+            return pname if name == "name" else (body or "")
+        return ""
+    return step
+
+
+# ==== the nameaddr class ===========================================================================
+def parse_nameaddr_tr(program, text: str):
+    cur = _Cursor(program, _after_class(text))
+    name = cur.name().lower()
+    if name not in ("name", "uri", "len"):
+        raise ValueError(f"unknown transformation: {cur.full}")
+    cur.at_end()
+    index = ("name", "uri", "len").index(name)
+
+    def step(ctx, v):
+        s = _nonempty(v)
+        st = _state(ctx)
+        if st.nameaddr is None or st.nameaddr[0] != s:
+            parsed, ok = _parse_nameaddr(s)
+            st.nameaddr = (s, parsed)
+            if not ok:
                 raise RT.PV_FAIL
-            return r
-        return to_int
-    if sub == "toupper":
-        return lambda ctx, v: _str(v).upper()
-    if sub == "tolower":
-        return lambda ctx, v: _str(v).lower()
-    raise ValueError(f"unknown string transformation {name}")
+        return st.nameaddr[1][index]
+    return step
 
 
-TRANSFORMS = {"s": parse_s}
+def _parse_nameaddr(s: str):
+    """((name, uri, len), ok) as pv_trans.c sees them after parse_nameaddr().
+
+    Without '<' the whole text is the URI.  Without the closing '>' the parse fails, but
+    pv_trans.c keeps the text cached with its half-filled result: the read fails, and the
+    next reads of the same text give the name, the rest after '<' and a length of 0."""
+    lt = _find_not_quoted(s, 0, "<")
+    if lt < 0:
+        return ("", s, len(s)), True
+    gt = _find_not_quoted(s, lt + 1, ">")
+    if gt < 0:
+        return (s[:lt], s[lt + 1:], 0), False
+    return (s[:lt], s[lt + 1:gt], gt + 1), True
+
+
+# ==== the tobody class =============================================================================
+_TOBODY = ("uri", "tag", "user", "host", "params", "display")
+
+
+def parse_tobody_tr(program, text: str):
+    cur = _Cursor(program, _after_class(text))
+    name = cur.name().lower()
+    if name not in _TOBODY:
+        raise ValueError(f"unknown transformation: {cur.full}")
+    cur.at_end()
+
+    def step(ctx, v):
+        s = _nonempty(v)
+        to = parse_to(ctx, s)
+        if to.error:
+            raise RT.PV_FAIL
+        u = parse_uri(ctx, to.uri or "", _phone2tel(ctx))
+        if u is None:
+            raise RT.PV_FAIL
+        if name == "uri":
+            return to.uri or ""
+        if name == "tag":
+            return to.tag or ""
+        if name == "display":
+            return to.display or ""
+        if name == "user":
+            return u.user or ""
+        if name == "host":
+            return u.host or ""
+        return "" if to.params_start is None else s[to.params_start:]
+    return step
+
+
+# ==== the line class ===============================================================================
+def parse_line_tr(program, text: str):
+    cur = _Cursor(program, _after_class(text))
+    name = cur.name().lower()
+    arg = None
+    if name == "at":
+        cur.comma("name")
+        arg = cur.nparam()
+        cur.close("name")
+    elif name == "sw":
+        cur.comma("value")
+        arg = cur.sparam()
+        cur.close("value")
+    elif name != "count":
+        raise ValueError(f"unknown transformation: {cur.full}")
+    cur.at_end()
+
+    def step(ctx, v):
+        s = _nonempty(v)
+        if name == "count":
+            out = str(s.count("\n") + (0 if s.endswith("\n") else 1))
+        elif name == "sw":
+            prefix, _ = _get_str(ctx, arg, 2322, "value cannot get p1", "tr_eval_line")
+            out = _line_sw(s, prefix)
+        else:
+            out = _line_at(s, _get_int(ctx, arg, 2370, "name cannot get p1", "tr_eval_line"))
+        return out[:-1] if out.endswith("\r") else out
+    return step
+
+
+def _line_sw(s: str, prefix: str) -> str:
+    """The first line starting with prefix."""
+    if len(s) < len(prefix):
+        return ""
+    p = 0
+    while True:
+        if s.startswith(prefix, p):
+            nl = s.find("\n", p + len(prefix))
+            return s[p:] if nl < 0 else s[p:nl]
+        nl = s.find("\n", p)
+        if nl < 0:
+            return ""
+        p = nl + 1
+        if p > len(s) - len(prefix):
+            return ""
+
+
+def _line_at(s: str, n: int) -> str:
+    """Line n (0 is the first, -1 the last, a final newline ends the last line)."""
+    if n >= 0:
+        p = 0
+        for _ in range(n):
+            nl = s.find("\n", p)
+            if nl < 0:
+                return ""
+            p = nl + 1
+        nl = s.find("\n", p)
+        return s[p:] if nl < 0 else s[p:nl]
+    lines = s[:-1].split("\n") if s.endswith("\n") else s.split("\n")
+    return lines[n] if -n <= len(lines) else ""
+
+
+# ==== the table ====================================================================================
+TRANSFORMS = {
+    "s": parse_s,
+    "uri": parse_uri_tr,
+    "param": parse_param_tr,
+    "nameaddr": parse_nameaddr_tr,
+    "tobody": parse_tobody_tr,
+    "line": parse_line_tr,
+}
