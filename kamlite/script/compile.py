@@ -157,7 +157,7 @@ class RouteEmitter:
         self.lines: list[str] = []
         self.ind = 1
         self.counter = 0
-        self.uses_v = False
+        self.depth = 0              # blocks nested inside the route body
 
     def w(self, line: str) -> None:
         self.lines.append("    " * self.ind + line)
@@ -229,7 +229,7 @@ class Compiler:
         fname = self.route_funcs[key]
         em = RouteEmitter(self, fname)
         em.w("_ret = 1")
-        ok = self.block(em, body, want=True, in_loop=False)
+        ok = self.block(em, body, want=True, in_loop=False, nested=False)
         em.w("return _ret")
         head = f"def {fname}(ctx, V=VARS):"
         self.sources.append("\n".join([head] + em.lines))
@@ -242,8 +242,20 @@ class Compiler:
         return {key: self.ns[fname] for key, fname in self.route_funcs.items()}
 
     # ---- statements -----------------------------------------------------------------------------
-    def block(self, em: RouteEmitter, stmts: list, want: bool, in_loop: bool) -> bool:
-        """Compile statements; `want`: the last one sets _ret. Returns False on errors."""
+    def block(self, em: RouteEmitter, stmts: list, want: bool, in_loop: bool, nested: bool = True) -> bool:
+        """Compile statements; `want`: the last one sets _ret. Returns False on errors.
+
+        A nested block (if/else, while, switch body) is one more run_actions level in
+        Kamailio; route calls inside it count those levels against max_recursive_level."""
+        if nested:
+            em.depth += 1
+        try:
+            return self._block(em, stmts, want, in_loop)
+        finally:
+            if nested:
+                em.depth -= 1
+
+    def _block(self, em: RouteEmitter, stmts: list, want: bool, in_loop: bool) -> bool:
         ok = True
         n = len(stmts)
         if n == 0:
@@ -449,12 +461,12 @@ class Compiler:
             fname = self.route_funcs.get("route:" + name)
             if fname is None:
                 raise CompileError(s, f'route "{name}" not found', "undefined-route")
-            em.w(f"_r = ctx.rc = {fname}(ctx)")
+            em.w(f"_r = ctx.rc = H.call_route(ctx, {fname}, {em.depth + 1})")
         else:
             e = self.expr(arg)
             code = self.val_str(em, e)
             at = self.const(self.cline(s))
-            em.w(f"_r = H.route_dyn(ctx, {code}, {at})")
+            em.w(f"_r = H.route_dyn(ctx, {code}, {at}, {em.depth + 1})")
         if want:
             em.w("_ret = _r")
 
@@ -889,7 +901,7 @@ class Compiler:
             fname = self.route_funcs.get("route:" + str(name))
             if fname is None:
                 raise CompileError(call, f'route "{name}" not found', "undefined-route")
-            return f"H.route_in_expr(ctx, {fname})"
+            return f"H.route_in_expr(ctx, {fname}, {em.depth + 1})"
         fn, args, pre = self.prepare_call(em, call)
         if pre:
             raise CompileError(call, "run-time function parameters are not supported inside expressions")
@@ -1301,9 +1313,23 @@ class Helpers:
         return r
 
     @staticmethod
-    def route_in_expr(ctx, fn):
+    def call_route(ctx, fn, levels: int):
+        """route(NAME): the route body runs `levels` run_actions levels deeper."""
+        level = ctx.level + levels
+        if level > ctx.program.max_recursive_level:
+            RT.core_log(ctx, L_ERR, "action.c:1552", "run_actions",
+                        f"too many recursive routing table lookups ({level}) giving up!")
+            return -1
+        saved = ctx.level
+        ctx.level = level
+        r = fn(ctx)
+        ctx.level = saved
+        return r
+
+    @staticmethod
+    def route_in_expr(ctx, fn, levels: int):
         try:
-            r = fn(ctx)
+            r = Helpers.call_route(ctx, fn, levels)
         except RT.ScriptExit:
             ctx.exiting = True
             return ctx.rc
@@ -1311,13 +1337,13 @@ class Helpers:
         return r
 
     @staticmethod
-    def route_dyn(ctx, name: str, at: str):
+    def route_dyn(ctx, name: str, at: str, levels: int):
         fn = ctx.program.routes_by_name.get(name)
         if fn is None:
             RT.core_log(ctx, L_ERR, "action.c:679", "do_action", f'route "{name}" not found at {at}')
             RT.core_log(ctx, L_ERR, "action.c:1533", "do_action", f"run action error at: {at}")
             return -7
-        r = ctx.rc = fn(ctx)
+        r = ctx.rc = Helpers.call_route(ctx, fn, levels)
         return r
 
     @staticmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 
 from ..cfg import nodes as N
 from ..cfg.globals import CORE_PARAMS
@@ -82,6 +83,7 @@ class Program:
         self.check_only = check_only
         self.compiler: Compiler | None = None
         self.max_while_loops = 100
+        self.max_recursive_level = 256
         self.process_rank = 0
         self._core_module()
 
@@ -232,6 +234,11 @@ class Program:
                 self.error(e.node, str(e), e.code)
         self._apply_overrides()
         self.max_while_loops = self.core["max_while_loops"]
+        self.max_recursive_level = int(self.core["max_recursive_level"])
+        # each route level is one Python frame (plus a helper's): keep Python's limit above it
+        needed = self.max_recursive_level * 3 + 200
+        if sys.getrecursionlimit() < needed:
+            sys.setrecursionlimit(needed)
         self._configure_log()
         if request_bodies:
             self.route_nodes["request"] = [s for body in request_bodies for s in body]

@@ -31,7 +31,7 @@ PV_FAIL = PVFail()
 class Context:
     """One top-level run of a route: a SIP message, a timer tick, an event."""
     __slots__ = ("program", "msg", "rc", "route_type", "exiting", "dropped", "avps", "xavps",
-                 "route_name", "trace", "log")
+                 "route_name", "trace", "log", "level")
 
     def __init__(self, program, msg=None, route_type: int = 1):
         self.program = program
@@ -45,6 +45,7 @@ class Context:
         self.route_name = ""
         self.trace = None
         self.log = program.log
+        self.level = 1             # Kamailio's run_actions recursion level of the running route
 
 
 # ---- core log messages, as Kamailio 5.6.3 prints them ---------------------------------------

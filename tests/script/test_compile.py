@@ -9,7 +9,7 @@ from kamlite.log import Log
 def load(body, routes="", top=""):
     log = Log(debug=3)
     lines = log.capture()
-    program = kamlite.load(text=top + '\nloadmodule "pv"\nloadmodule "xlog"\nroute[T] {\n' + body +
+    program = kamlite.load(text="debug=3\n" + top + '\nloadmodule "pv"\nloadmodule "xlog"\nroute[T] {\n' + body +
                            "\n}\n" + routes, log=log)
     del lines[:]
     return program, lines
@@ -61,7 +61,7 @@ def test_errors_are_all_reported_with_places():
     with pytest.raises(ConfigError) as e:
         load('nosuch(1);\n$var(x) = $nosuch;\nroute(NOPE);\n$rc = 1;')
     msgs = [(d.loc.line, d.message.split(" (")[0]) for d in e.value.diagnostics]
-    assert [m[0] for m in msgs] == [5, 6, 7, 8]
+    assert [m[0] for m in msgs] == [6, 7, 8, 9]
     assert "unknown function nosuch()" in msgs[0][1]
     assert "read only pvar" in msgs[3][1]
 
@@ -81,3 +81,18 @@ def test_non_constant_xlog_format_is_refused():
 def test_dynamic_route_name():
     ctx, out = run('$var(r) = "A"; route($var(r)); xlog("rc=$rc");', 'route[A] { return 7; }')
     assert out.endswith("rc=7")
+
+
+def test_runaway_recursion_stops_like_kamailio():
+    # Kamailio 5.6.3: 255 nested calls run, the next fails with -1 and the run goes on
+    ctx, out = run('$var(d) = 0; route(R); xlog("L_INFO", "d=$var(d) rc=$rc");',
+                   'route[R] { $var(d) = $var(d) + 1; route(R); }')
+    lines = out.strip().split("\n")
+    assert lines[0].endswith("run_actions(): too many recursive routing table lookups (257) giving up!")
+    assert lines[1].endswith("d=255 rc=-1")
+
+
+def test_nested_blocks_count_as_levels():
+    ctx, out = run('$var(d) = 0; route(R); xlog("L_INFO", "d=$var(d)");',
+                   'route[R] { $var(d) = $var(d) + 1; if (1) { route(R); } }')
+    assert out.strip().split("\n")[-1].endswith("d=128")

@@ -1012,10 +1012,11 @@ def _around_maker(name: str):
                 raise RT.PV_FAIL
             _, first = _get_str(ctx, arg, get_line, "cannot get parameter value")
             if name.startswith("r"):
-                # Kamailio's reverse search walks forward from the last byte: it only works
-                # when the last byte is the separator, else it reads past the value
+                # Kamailio's reverse search walks forward from the last byte: it finds the
+                # last byte or reads on past the value, whose NUL it copies (before the
+                # unknown bytes that follow; those are not reproduced)
                 if not s or s[-1] != first:
-                    raise RT.PV_FAIL
+                    return "" if name == "rafter" else s + "\0"
                 i = len(s) - 1
             else:
                 i = s.find(first)
@@ -1675,7 +1676,11 @@ class _AddrSpecParser:
 
     def unexpected_p(self, line, tmp, status):
         self.log(line, "parse_to_param",
-                 f"unexpected char [{self.buf[tmp]}] in status {status}: [{self.buf[:tmp]}] .")
+                 f"unexpected char [{self.buf[tmp]}] in status {status}: [{self.seen(tmp)}] .")
+
+    def seen(self, tmp) -> str:
+        """What parse_to_param() has read: it starts at the first ';'."""
+        return self.buf[self.pstart:tmp]
 
     # -- parse_to_param ----------------------------------------------------------------------
     def add_param(self, param):
@@ -1686,6 +1691,7 @@ class _AddrSpecParser:
     def to_param(self, start):
         """Returns (tmp, saved_status); sets self.to.error on errors."""
         buf, end = self.buf, self.end
+        self.pstart = start
         param = None
         status = saved = E_PARA_VALUE
         tmp = start
@@ -1820,7 +1826,7 @@ class _AddrSpecParser:
             if status in (S_PARA_VALUE, PARA_VALUE_TOKEN) and param.tag:
                 return status          # allowed in a tag value, some agents use it
             self.log(495, "parse_to_param",
-                     f"invalid character ',' in status {status}: [{self.buf[:tmp]}]")
+                     f"invalid character ',' in status {status}: [{self.seen(tmp)}]")
             return None
         if status in _FOLDS:
             return "break"
@@ -1885,7 +1891,7 @@ class _AddrSpecParser:
             saved = E_PARA_VALUE
         elif saved != E_PARA_VALUE:
             self.log(571, "parse_to_param",
-                     f"unexpected end of header, status {saved}: [{self.buf[:tmp]}] .")
+                     f"unexpected end of header, status {saved}: [{self.seen(tmp)}] .")
             return self.param_error(tmp, status)
         return tmp, saved
 
