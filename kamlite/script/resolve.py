@@ -164,7 +164,12 @@ class Program:
             entry = self._pv_classes.get(name)
             if entry is None:
                 owner = KNOWN_PV_MODULES.get(name)
-                hint = f" (module {owner} provides it)" if owner else ""
+                if owner in self.modules or owner == "pv" and name in SIP_PVS:
+                    hint = f" (kamlite's {owner} module does not provide it yet: it needs SIP support)"
+                elif owner:
+                    hint = f" (module {owner} provides it: loadmodule \"{owner}.so\")"
+                else:
+                    hint = ""
                 raise LookupError(f'unknown pseudo-variable "${name}" in {pvt.text}{hint}')
             pv, state, module = entry
             if pv.needs_name and pvt.inner is None:
@@ -424,6 +429,10 @@ class Program:
             fn(ctx)
         except RT.ScriptExit:
             pass
+        except RecursionError:
+            self.log.core(L_ERR, "core/action.c:1552]: run_actions()", "too many recursive routing table lookups")
+        except Exception as e:        # a bug in kamlite or a module: log it, keep serving
+            self.log.core(L_ERR, "kamlite]: run()", f"BUG: {key} failed: {type(e).__name__}: {e}")
         return ctx
 
     def run_route(self, name: str, msg=None) -> RT.Context:
@@ -517,6 +526,9 @@ KNOWN_FUNCTION_MODULES = {
     "route_if_exists": "cfgutils", "check_route_exists": "cfgutils", "lock": "cfgutils",
     "xlog": "xlog", "xinfo": "xlog", "xdbg": "xlog", "pv_isset": "pv", "pv_unset": "pv",
 }
+SIP_PVS = {"ru", "rU", "rd", "rp", "rm", "si", "sp", "ci", "fu", "fU", "fd", "tu", "tU", "td", "ua",
+           "hdr", "hdrc", "rs", "rr", "du", "ou", "mb", "ml", "Ri", "Rp", "pr", "proto", "cs", "ft",
+           "tt", "fn", "tn", "rz", "rv", "mf", "bf", "br", "ct", "cl", "cT", "ai", "di", "re"}
 KNOWN_PV_MODULES = {
     "var": "pv", "avp": "pv", "xavp": "pv", "shv": "pv", "pp": "pv", "TS": "pv", "Ts": "pv",
     "TV": "pv", "ru": "pv", "rU": "pv", "rm": "pv", "si": "pv", "sp": "pv", "ci": "pv",
