@@ -82,6 +82,8 @@ class Program:
         self.param_overrides = param_overrides or {}
         self.check_only = check_only
         self.compiler: Compiler | None = None
+        self.rpc_commands: dict[str, tuple] = {}
+        self._shm = None
         self.max_while_loops = 100
         self.max_recursive_level = 256
         self.process_rank = 0
@@ -122,6 +124,8 @@ class Program:
             self._pv_classes[name] = (pv, state, module)
         for name, tr in module.transforms.items():
             self._transforms[name] = (tr, state)
+        for name, cmd in module.rpc.items():
+            self.rpc_commands[name] = (cmd, state if module.state is not None else None)
 
     def find_function(self, name: str, nargs: int, node) -> M.Function:
         fn = self._functions.get((name, nargs))
@@ -397,6 +401,26 @@ class Program:
         funcs = comp.finish()
         self.routes = funcs
         self.routes_by_name = {k[6:]: f for k, f in funcs.items() if k.startswith("route:")}
+
+    # ---- shared memory and RPC ------------------------------------------------------------------
+    @property
+    def shm(self):
+        """The shared memory pool (-m MB / shm_mem_size, default 64 MB), made on first use;
+        it must exist before the server forks."""
+        if self._shm is None:
+            from ..server.shm import SharedMemory
+            self._shm = SharedMemory(int(self.core.get("shm_mem_size") or 64) * 1024 * 1024)
+        return self._shm
+
+    def rpc(self, method: str, *params):
+        """Run an RPC command in this process; returns its reply or raises RpcFault."""
+        from ..rpc import RpcContext, RpcFault
+        entry = self.rpc_commands.get(method)
+        if entry is None:
+            raise RpcFault(500, "Method Not Found")
+        cmd, state = entry
+        ctx = RpcContext(list(params), self)
+        return cmd.handler(state, ctx) if state is not None else cmd.handler(ctx)
 
     # ---- running ------------------------------------------------------------------------------
     def init_modules(self) -> None:

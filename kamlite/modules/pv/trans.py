@@ -11,7 +11,15 @@ transformations work on that; results are str unless Kamailio marks them as inte
 used here (URI, parameter list, name-addr, To-body) follow the core parsers the
 transformations call, with the error messages those print.
 
-Classes: s, uri, param, nameaddr, tobody, line (urialias and val are not provided).
+Classes: s, uri, param, nameaddr, tobody, line.  Not provided: urialias and val (their
+classes are unknown, so configs using them are refused at load time).
+
+Known differences, all from kamlite values being either int or str: Kamailio's s.int keeps
+the original text next to the number ("+5" prints as "+5"), kamlite gives the int; uri.port
+without a port is an int 0 printing as "" in Kamailio, kamlite gives "".  Where Kamailio
+reads past a value (s.rbefore without a match, the byte after the scheme in uri.suri,
+uri.saor, uri.duri) kamlite gives a NUL instead of the unknown bytes; where it loops
+forever (s.rm or s.replace with an empty pattern and replacement) the read fails.
 """
 from __future__ import annotations
 
@@ -57,8 +65,11 @@ def _cfg_line(ctx) -> int:
 
 
 def _fail(ctx, line: int, text: str, func: str = "tr_eval_string"):
-    """Log a string-class error with its cfg line and fail the transformation."""
-    _err(ctx, line, func, f"{text} (cfg line: {_cfg_line(ctx)})")
+    """Log an evaluation error and fail the transformation; the string class's messages
+    end with the cfg line."""
+    if func == "tr_eval_string":
+        text = f"{text} (cfg line: {_cfg_line(ctx)})"
+    _err(ctx, line, func, text)
     raise RT.PV_FAIL
 
 
@@ -98,16 +109,20 @@ def _nonempty(v) -> str:
     return s
 
 
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _lower(s: str) -> str:
+    """ASCII-only lower case, as strncasecmp compares."""
+    return s.translate(_LOWER)
+
+
 def _bytes(s: str) -> bytes:
     return s.encode("latin-1", "replace")
 
 
 def _str(b) -> str:
     return bytes(b).decode("latin-1")
-
-
-def _wrap32(n: int) -> int:
-    return VAL.wrap(n)
 
 
 def _c_char(c: str) -> int:
@@ -145,7 +160,7 @@ class _Cursor:
         return ValueError(f"invalid {what} transformation: {self.full}")
 
     def skip_blanks(self) -> None:
-        while self.peek() in _BLANKS and self.peek() != "\0":
+        while self.peek() in _BLANKS:
             self.p += 1
 
     def name(self) -> str:
@@ -196,9 +211,9 @@ class _Cursor:
         self.skip_blanks()                 # Kamailio allows "- 5"
         n = 0
         while "0" <= self.peek() <= "9":
-            n = _wrap32(n * 10 + ord(self.peek()) - 48)
+            n = VAL.wrap(n * 10 + ord(self.peek()) - 48)      # C int arithmetic
             self.p += 1
-        return _wrap32(sign * n)
+        return VAL.wrap(sign * n)
 
     def sparam(self, comma_ok: bool = False):
         """A string up to tab, newline, ',' or '}' (a leading ',' is the value when
@@ -225,10 +240,7 @@ def _get_int(ctx, arg, line: int, text: str, func: str = "tr_eval_string") -> in
     except RT.PVFail:
         v = None
     if v.__class__ is not int:
-        if func == "tr_eval_string":
-            _fail(ctx, line, text)
-        _err(ctx, line, func, text)
-        raise RT.PV_FAIL
+        _fail(ctx, line, text, func)
     return v
 
 
@@ -241,10 +253,7 @@ def _get_str(ctx, arg, line: int, text: str, func: str = "tr_eval_string") -> tu
     except RT.PVFail:
         v = None
     if v is None or v == "":
-        if func == "tr_eval_string":
-            _fail(ctx, line, text)
-        _err(ctx, line, func, text)
-        raise RT.PV_FAIL
+        _fail(ctx, line, text, func)
     v = VAL.to_str(v)
     return v, v[0]
 
@@ -363,7 +372,6 @@ def _ascii_case(table):
     return step
 
 
-_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _plain("tolower")(_ascii_case(_LOWER))
 _plain("toupper")(_ascii_case(_UPPER))
@@ -383,21 +391,21 @@ _plain("rtrim")(_trimmer(lambda s: s.rstrip(_TRIM)))
 _plain("ltrim")(_trimmer(lambda s: s.lstrip(_TRIM)))
 
 
-def _unwrapper(pairs):
+def _unwrapper(pairs, line):
     """s.unquote / s.unbracket: values shorter than 2 are returned as they are."""
     def step(ctx, v):
         s = _text(v)
         if len(s) < 2:
             return v
         if len(s) > BUF - 2:
-            _err(ctx, 1265, "tr_eval_string", f"value too large: {len(s)}")
+            _err(ctx, line, "tr_eval_string", f"value too large: {len(s)}")
             raise RT.PV_FAIL
         return s[1:-1] if (s[0], s[-1]) in pairs else s
     return step
 
 
-_plain("unquote")(_unwrapper({('"', '"'), ("'", "'")}))
-_plain("unbracket")(_unwrapper({("(", ")"), ("[", "]"), ("{", "}"), ("<", ">")}))
+_plain("unquote")(_unwrapper({('"', '"'), ("'", "'")}, 1265))
+_plain("unbracket")(_unwrapper({("(", ")"), ("[", "]"), ("{", "}"), ("<", ">")}, 1289))
 
 
 # ---- hex, 7bit, base58, base64
@@ -412,6 +420,8 @@ def _s_encode_hexa(ctx, v):
 @_plain("decode.hexa")
 def _s_decode_hexa(ctx, v):
     s = _text(v)
+    if len(s) > BUF * 2 - 1:
+        raise RT.PV_FAIL
     out = bytearray()
     for i in range(len(s) // 2):
         hi, lo = _hexval(s[2 * i]), _hexval(s[2 * i + 1])
@@ -423,7 +433,7 @@ def _s_decode_hexa(ctx, v):
 
 def _hexval(c: str):
     """A hex digit's value, None for anything else."""
-    i = "0123456789abcdef".find(c.lower())
+    i = "0123456789abcdef".find(_lower(c))
     return i if i >= 0 else None
 
 
@@ -556,13 +566,13 @@ def _unpadded(enc):
     return step
 
 
-def _padded(dec):
+def _padded(dec, line):
     """The 't' decoders add the missing '=' first."""
     def step(ctx, v):
         s = _text(v)
         if len(s) % 4:
             if len(s) + 4 >= BUF - 1:
-                _err(ctx, 441, "tr_eval_string", "not enough space to insert padding")
+                _err(ctx, line, "tr_eval_string", "not enough space to insert padding")
                 raise RT.PV_FAIL
             s += "=" * (4 - len(s) % 4)
         return dec(ctx, s, len(_text(v)))
@@ -646,9 +656,9 @@ def _s_decode_base64url(ctx, v):
 
 
 _plain("encode.base64t")(_unpadded(_s_encode_base64))
-_plain("decode.base64t")(_padded(_dec_base64))
+_plain("decode.base64t")(_padded(_dec_base64, 441))
 _plain("encode.base64urlt")(_unpadded(_s_encode_base64url))
-_plain("decode.base64urlt")(_padded(_dec_base64url))
+_plain("decode.base64urlt")(_padded(_dec_base64url, 516))
 
 
 # ---- escaping
@@ -688,7 +698,7 @@ def _escaper(safe, line_err):
     """escape_user / escape_param: %xx (lowercase) for what is not allowed as is."""
     def step(ctx, v):
         s = _text(v)
-        if len(s) > BUF // 2 - 1:
+        if len(s) > BUF // 2 - 1 or 3 * len(s) + 1 > BUF:
             raise RT.PV_FAIL
         out = []
         for c in s:
@@ -742,13 +752,16 @@ _plain("unescape.user", "unescape.param")(_unescape_user)
 
 @_plain("escape.csv")
 def _s_escape_csv(ctx, v):
-    return '"' + _text(v).replace('"', '""') + '"'
+    s = _text(v)
+    if 2 * len(s) + 3 > BUF:
+        raise RT.PV_FAIL
+    return '"' + s.replace('"', '""') + '"'
 
 
 @_plain("urlencode.param")
 def _s_urlencode(ctx, v):
     s = _text(v)
-    if len(s) > BUF - 1:
+    if len(s) > BUF - 1 or 3 * len(s) + 1 > BUF:
         raise RT.PV_FAIL
     return "".join(c if (c.isascii() and c.isalnum()) or c in "-_.~" else "%%%02x" % ord(c)
                    for c in s)
@@ -1128,7 +1141,7 @@ def _str2uint(s: str):
 def parse_s(program, text: str):
     cur = _Cursor(program, _after_class(text))
     name = cur.name()
-    maker = _S.get(name.lower())
+    maker = _S.get(_lower(name))
     if maker is None:
         raise ValueError(f"unknown transformation: {name}")
     step = maker(cur)
@@ -1184,8 +1197,10 @@ class _UriParser:
     (an unknown parameter), headers.
     """
 
-    def __init__(self, buf: str, start: int):
+    def __init__(self, buf: str, scheme: str):
         self.buf = buf
+        self.scheme = scheme
+        start = 5 if scheme == "sips" else 4
         self.f: dict = {}               # field -> (start, end)
         self.proto = ""
         self.p = start
@@ -1356,7 +1371,7 @@ class _UriParser:
                 raise _BadUri("bad port")
         elif st == "param":
             if not self.param_common(c):
-                lc = c.lower()
+                lc = _lower(c)
                 if any(n.startswith(lc) for n in _URI_PARAM_NAMES):
                     self.nm, self.state = lc, "pname"
                 else:
@@ -1368,7 +1383,7 @@ class _UriParser:
         elif st == "eq":
             if not self.param_common(c):
                 self.v = self.p
-                lc = c.lower()
+                lc = _lower(c)
                 if self.param == "transport_val" and any(t.startswith(lc) for t in _TRANSPORTS):
                     self.tv, self.state = lc, "tval"
                 else:
@@ -1378,7 +1393,7 @@ class _UriParser:
                 if not self.value_common(c, self.tv):
                     self.state = "val"
             elif not self.value_common(c):
-                cand = self.tv + c.lower()
+                cand = self.tv + _lower(c)
                 if any(t.startswith(cand) for t in _TRANSPORTS):
                     self.tv = cand
                 else:
@@ -1420,7 +1435,7 @@ class _UriParser:
             else:
                 self.state = "param_p"
         else:
-            cand = nm + c.lower()
+            cand = nm + _lower(c)
             if any(n.startswith(cand) for n in _URI_PARAM_NAMES):
                 self.nm = cand
             else:
@@ -1500,8 +1515,7 @@ def parse_uri(ctx, buf: str, phone2tel: bool = True):
     scheme = _uri_scheme(buf)
     if scheme is None:
         return None
-    ps = _UriParser(buf, 5 if scheme == "sips" else 4)
-    ps.scheme = scheme
+    ps = _UriParser(buf, scheme)
     try:
         while ps.p < len(buf):
             ps.step(buf[ps.p])
@@ -1830,7 +1844,7 @@ class _AddrSpecParser:
             return None
         if status in _FOLDS:
             return "break"
-        lc = c.lower()
+        lc = _lower(c)
         if c == "=":
             if status == PARA_VALUE_QUOTED:
                 return status
@@ -2091,9 +2105,9 @@ def _uri_param(ctx, u, raw, arg):
     if params is None:
         raise RT.PV_FAIL
     name, _ = _get_str(ctx, arg, 1720, "param cannot get p1", "tr_eval_uri")
-    name = name.lower()
+    name = _lower(name)
     for pname, body in reversed(params):        # Kamailio's list is reversed: last one wins
-        if pname.lower() == name:
+        if _lower(pname) == name:
             return body or ""
     return ""
 
@@ -2148,7 +2162,7 @@ _URI = {
 
 def parse_uri_tr(program, text: str):
     cur = _Cursor(program, _after_class(text))
-    name = cur.name().lower()
+    name = _lower(cur.name())
     get = _URI.get(name)
     if get is None:
         raise ValueError(f"unknown transformation: {cur.full}")
@@ -2179,7 +2193,7 @@ def _phone2tel(ctx) -> bool:
 # ==== the param class ==============================================================================
 def parse_param_tr(program, text: str):
     cur = _Cursor(program, _after_class(text))
-    name = cur.name().lower()
+    name = _lower(cur.name())
     if name not in ("value", "in", "valueat", "name", "count"):
         raise ValueError(f"unknown transformation: {cur.full}")
     arg = sep = None
@@ -2239,9 +2253,9 @@ def _param_step(name, arg, sep):
             return len(params)
         if name in ("value", "in"):
             key, _ = _get_str(ctx, arg, 1925, "value cannot get p1", "tr_eval_paramlist")
-            key = key.lower()
+            key = _lower(key)
             for pname, body in reversed(params):
-                if pname.lower() == key:
+                if _lower(pname) == key:
                     return 1 if name == "in" else (body or "")
             return 0 if name == "in" else ""
         line = 1969 if name == "valueat" else 2024
@@ -2258,7 +2272,7 @@ def _param_step(name, arg, sep):
 # ==== the nameaddr class ===========================================================================
 def parse_nameaddr_tr(program, text: str):
     cur = _Cursor(program, _after_class(text))
-    name = cur.name().lower()
+    name = _lower(cur.name())
     if name not in ("name", "uri", "len"):
         raise ValueError(f"unknown transformation: {cur.full}")
     cur.at_end()
@@ -2297,7 +2311,7 @@ _TOBODY = ("uri", "tag", "user", "host", "params", "display")
 
 def parse_tobody_tr(program, text: str):
     cur = _Cursor(program, _after_class(text))
-    name = cur.name().lower()
+    name = _lower(cur.name())
     if name not in _TOBODY:
         raise ValueError(f"unknown transformation: {cur.full}")
     cur.at_end()
@@ -2327,7 +2341,7 @@ def parse_tobody_tr(program, text: str):
 # ==== the line class ===============================================================================
 def parse_line_tr(program, text: str):
     cur = _Cursor(program, _after_class(text))
-    name = cur.name().lower()
+    name = _lower(cur.name())
     arg = None
     if name == "at":
         cur.comma("name")
@@ -2382,8 +2396,30 @@ def _line_at(s: str, n: int) -> str:
             p = nl + 1
         nl = s.find("\n", p)
         return s[p:] if nl < 0 else s[p:nl]
-    lines = s[:-1].split("\n") if s.endswith("\n") else s.split("\n")
-    return lines[n] if -n <= len(lines) else ""
+    # from the end, as the C code walks: each search for the previous newline excludes
+    # the current position, so an empty last line merges with the one before it
+    end = len(s) - 1
+    if s[end] == "\n":
+        end -= 1
+    p = _before_newline(s, end)
+    i = 1
+    while i < -n and p is not None:
+        end = p
+        p = _before_newline(s, p)
+        i += 1
+    if i != -n:
+        return ""
+    if p is None:
+        return s[:end + 1]
+    return s[p + 2:end + 1]
+
+
+def _before_newline(s: str, p: int):
+    """memfindrchr(s, '\n', p) minus one: the end of the line before, None if none."""
+    if p <= 0:
+        return None
+    q = s.rfind("\n", 0, p)
+    return None if q < 0 else q - 1
 
 
 # ==== the table ====================================================================================

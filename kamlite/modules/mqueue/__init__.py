@@ -1,0 +1,273 @@
+"""mqueue: named FIFO queues of (key, value) pairs in shared memory (Kamailio's mqueue).
+
+    modparam("mqueue", "mqueue", "name=calls;size=1000;dbmode=1;addmode=0")
+    mq_add("calls", "$ci", "$fu")   mq_fetch("calls")   mq_size("calls")   mq_pv_free("calls")
+    $mqk(calls)  $mqv(calls)  $mq_size(calls)
+    RPC: mqueue.get_size, mqueue.get_sizes, mqueue.fetch
+
+Queues live in the shared pool, so every process (SIP workers, timer processes, the RPC
+process) sees the same items; the item a process fetched ($mqk/$mqv) is its own.
+"""
+from __future__ import annotations
+
+from ...log import L_ERR, L_INFO, L_WARN
+from ...rpc import RpcFault
+from ...script import pv as PV
+from ...script import runtime as RT
+from ...sip.params import ParamError, parse_params
+from .. import Arg, FixupError, Function, Module, Param, PseudoVar, RpcCommand
+from .queue import Queue
+
+
+class QueueDef:
+    def __init__(self, name, size, dbmode, addmode):
+        self.name, self.size, self.dbmode, self.addmode = name, size, dbmode, addmode
+
+
+class State:
+    def __init__(self, program):
+        self.program = program
+        self.log = program.log
+        self.defs: list[QueueDef] = []           # definition order
+        self.db_url: str | None = None
+        self.mqueue_size = 0
+        self.mqueue_addmode = 0
+        self.queues: dict[str, Queue] = {}
+        self.order: list[Queue] = []             # newest definition first, as Kamailio lists them
+        self.fetched: dict[str, tuple] = {}      # this process' current item per queue
+
+    def log_module(self, level, where, text):
+        self.log.module(level, "mqueue", where, text)
+
+    # ---- parameters -------------------------------------------------------------------------
+    def define(self, name: str, size: int, dbmode: int, addmode: int) -> None:
+        if any(d.name == name for d in self.defs):
+            self.log_module(L_ERR, "mqueue_api.c:122]: mq_head_add()", f"mqueue redefined: {name}")
+            raise ValueError(f"mqueue redefined: {name}")
+        self.defs.append(QueueDef(name, size, dbmode, addmode))
+
+    def param_mqueue(self, value: str, program) -> None:
+        text = value[:-1] if value.endswith(";") else value
+        try:
+            params = parse_params(text)
+        except ParamError as e:
+            self.log.core(L_ERR, "core/parser/parse_param.c:527]: parse_param2()", str(e))
+            raise ValueError(str(e)) from None
+        name, size, dbmode, addmode = "", 0, 0, 0
+        # Kamailio walks the parsed list backwards: the first of duplicate attributes wins
+        for pname, body in reversed(params):
+            key = pname.lower()
+            if key == "name":
+                name = body or ""
+            elif key == "size":
+                size = _partial_int(body)
+            elif key == "dbmode":
+                dbmode = _partial_int(body)
+            elif key == "addmode":
+                addmode = _partial_int(body)
+            else:
+                self.log_module(L_ERR, "mqueue_mod.c:251]: mq_param()", f"unknown param: {pname}")
+                raise ValueError(f"unknown param: {pname}")
+        if not name:
+            self.log_module(L_ERR, "mqueue_mod.c:259]: mq_param()", f"mqueue name not defined: {text}")
+            raise ValueError(f"mqueue name not defined: {text}")
+        self.define(name, size, dbmode, addmode)
+        self.log_module(L_INFO, "mqueue_mod.c:268]: mq_param()", f"mqueue param: [{name}|{dbmode}|{addmode}]")
+
+    def param_mqueue_name(self, value: str, program) -> None:
+        if not value:
+            raise ValueError("mqueue name not defined")
+        self.define(value, self.mqueue_size, 0, self.mqueue_addmode)
+        self.log_module(L_INFO, "mqueue_mod.c:310]: mq_param_name()", f"mqueue param: [{value}|{self.mqueue_size}]")
+
+    def param_size(self, value: int, program) -> None:
+        self.mqueue_size = value
+
+    def param_addmode(self, value: int, program) -> None:
+        self.mqueue_addmode = value
+
+    def param_db_url(self, value: str, program) -> None:
+        scheme = value.split(":", 1)[0].lower()
+        if scheme not in ("sqlite", "mysql", "postgres", "postgresql"):
+            raise ValueError(f"unsupported db_url scheme '{scheme}' (sqlite, mysql, postgres)")
+        self.db_url = value
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+    def init(self, program) -> None:
+        if not self.defs:
+            self.log_module(L_WARN, "mqueue_mod.c:118]: mod_init()", "no mqueue defined")
+        shm = program.shm
+        for d in self.defs:
+            q = Queue(shm, d.name, d.size, d.addmode, d.dbmode)
+            self.queues[d.name] = q
+            self.order.insert(0, q)
+
+    def child_init(self, program, rank: int) -> None:
+        self.fetched = {}
+
+    # ---- script functions ----------------------------------------------------------------------
+    def mq_add(self, ctx, qname, key, val) -> int:
+        name = qname(ctx)
+        q = self.queues.get(name)
+        if q is None:
+            self.log_module(L_ERR, "mqueue_api.c:302]: mq_item_add()", f"mqueue not found: {name}")
+            return -1
+        if not q.add(key(ctx), val(ctx)):
+            self.log_module(L_ERR, "mqueue_api.c:348]: mq_item_add()", f"no more shm to add to: {name}")
+            return -1
+        return 1
+
+    def mq_fetch(self, ctx, qname) -> int:
+        name = qname(ctx)
+        q = self.queues.get(name)
+        if q is None:
+            return -1
+        self.fetched.pop(name, None)          # the previous item goes even if the queue is empty
+        item = q.fetch()
+        if item is None:
+            return -2
+        self.fetched[name] = item
+        return 1
+
+    def mq_size(self, ctx, qname) -> int:
+        name = qname(ctx)
+        q = self.queues.get(name)
+        if q is None:
+            self.log_module(L_ERR, "mqueue_mod.c:165]: w_mq_size()", f"mqueue {name} not found")
+            return -2
+        n = q.size
+        return n if n > 0 else -1
+
+    def mq_pv_free(self, ctx, qname) -> int:
+        self.fetched.pop(qname(ctx), None)
+        return 1
+
+    # ---- RPC ----------------------------------------------------------------------------------
+    def rpc_get_size(self, rpc):
+        name = rpc.str_param(0)
+        if name is None:
+            raise RpcFault(400, "No queue name")
+        if name == "":
+            raise RpcFault(400, "Invalid queue name")
+        q = self.queues.get(name)
+        if q is None:
+            self.log_module(L_ERR, "mqueue_mod.c:356]: mqueue_rpc_get_size()", "no such mqueue")
+            raise RpcFault(404, "No such queue")
+        return {"name": name, "size": q.size}
+
+    def rpc_get_sizes(self, rpc):
+        return [{"name": q.name, "size": q.size} for q in self.order]
+
+    def rpc_fetch(self, rpc):
+        name = rpc.str_param(0)
+        if name is None:
+            raise RpcFault(500, "No queue name")
+        if name == "":
+            raise RpcFault(500, "Invalid queue name")
+        q = self.queues.get(name)
+        if q is None:
+            self.log_module(L_ERR, "mqueue_mod.c:427]: mqueue_rpc_fetch()", "no such mqueue")
+            raise RpcFault(500, "No such queue")
+        self.fetched.pop(name, None)
+        item = q.fetch()
+        if item is None:
+            raise RpcFault(404, "Empty queue")
+        key, val = item
+        if key == "" or val == "":
+            raise RpcFault(500, "Unexpected error (result)")   # Kamailio consumes the item anyway
+        return {"key": key, "val": val}
+
+
+def _partial_int(body) -> int:
+    """str2sint as mqueue uses it: the digits read before an error count ('3x' -> 3)."""
+    if not body:
+        return 0
+    i, neg = 0, False
+    if body[0] in "+-":
+        neg = body[0] == "-"
+        i = 1
+    r = 0
+    for c in body[i:]:
+        if not c.isdigit():
+            break
+        r = r * 10 + int(c)
+        if r > 2147483647:
+            return -2147483648 if neg else 2147483647
+    return -r if neg else r
+
+
+# ---- pseudo-variables -----------------------------------------------------------------------------
+class _QueuePV(PV.PVSpec):
+    """$mqk(q) / $mqv(q) / $mq_size(q); the name may itself be a pseudo-variable."""
+    can_fail = True
+
+    def __init__(self, text, state: State, name, what: str):
+        super().__init__(text)
+        self.state = state
+        self.name = name
+        self.what = what
+        self.vtype = "i" if what == "size" else "a"
+
+    def _queue_name(self, ctx) -> str:
+        n = self.name
+        if isinstance(n, PV.PVSpec):
+            v = n.get(ctx)
+            return "" if v is None else str(v)
+        return n
+
+    def get(self, ctx):
+        state = self.state
+        name = self._queue_name(ctx)
+        q = state.queues.get(name)
+        if q is None:
+            where = {"size": "mqueue_api.c:553]: pv_get_mq_size()", "key": "mqueue_api.c:459]: pv_get_mqk()",
+                     "val": "mqueue_api.c:506]: pv_get_mqv()"}[self.what]
+            state.log_module(L_ERR, where, f"mqueue not found: {name}")
+            raise RT.PV_FAIL
+        if self.what == "size":
+            return q.size
+        item = state.fetched.get(name)
+        if item is None:
+            return None
+        v = item[0] if self.what == "key" else item[1]
+        return v if v else None
+
+
+def _make(what):
+    def make(state, program, pvt):
+        inner = pvt.inner.strip()
+        name = program.pv_spec(inner) if inner.startswith("$") else inner
+        return _QueuePV(pvt.text, state, name, what)
+    return make
+
+
+MODULE = Module(
+    name="mqueue",
+    params={
+        "db_url": Param(str, apply=State.param_db_url),
+        "mqueue": Param(str, multi=True, apply=State.param_mqueue),
+        "mqueue_name": Param(str, multi=True, apply=State.param_mqueue_name),
+        "mqueue_size": Param(int, apply=State.param_size),
+        "mqueue_addmode": Param(int, apply=State.param_addmode),
+    },
+    functions={
+        "mq_add": Function(State.mq_add, args=(Arg.FMT, Arg.FMT, Arg.FMT)),
+        "mq_fetch": Function(State.mq_fetch, args=(Arg.FMT,), dynamic=(0,)),
+        "mq_size": Function(State.mq_size, args=(Arg.FMT,), dynamic=(0,)),
+        "mq_pv_free": Function(State.mq_pv_free, args=(Arg.FMT,), dynamic=(0,)),
+    },
+    pvs={
+        "mqk": PseudoVar(make=_make("key"), needs_name=True),
+        "mqv": PseudoVar(make=_make("val"), needs_name=True),
+        "mq_size": PseudoVar(make=_make("size"), needs_name=True),
+    },
+    rpc={
+        "mqueue.get_size": RpcCommand(State.rpc_get_size, doc="Get the current size of a queue"),
+        "mqueue.get_sizes": RpcCommand(State.rpc_get_sizes, doc="Get the size of every queue",
+                                       returns_array=True),
+        "mqueue.fetch": RpcCommand(State.rpc_fetch, doc="Fetch an item from a queue"),
+    },
+    state=State,
+    mod_init=State.init,
+    child_init=State.child_init,
+)
