@@ -75,11 +75,13 @@ class Function:
 
 
 class FixupError(Exception):
-    """Raised by a fixup: the message is reported at the call's location."""
+    """Raised by a fixup (or a module check): the message is reported at the call's (or
+    `node`'s) location."""
 
-    def __init__(self, message: str, arg: int | None = None):
+    def __init__(self, message: str, arg: int | None = None, node=None):
         super().__init__(message)
         self.arg = arg
+        self.node = node
 
 
 @dataclasses.dataclass
@@ -124,6 +126,8 @@ class Module:
     child_init: Optional[Callable] = None  # child_init(state, program, rank)
     destroy: Optional[Callable] = None     # destroy(state, program) in the main process
     processes: Optional[Callable] = None   # processes(state, program) -> [ProcessEntry] to fork
+    check: Optional[Callable] = None       # check(state, program): after all modparams; raise
+                                           # FixupError(message) with .node to refuse the config
     depends: tuple = ()
     doc: str = ""
 

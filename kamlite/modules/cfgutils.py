@@ -206,6 +206,8 @@ class State:
         self.lock_size = 0              # slots in the lock set (1 << exponent), 0: none
         self.config_hash = ""
         self._shared: Shared | None = None
+        self.nesting = 0                # route_if_exists calls running in this process
+        self.base_limit = 0             # Python's recursion limit before any deep nesting
 
     # modparams
     def apply_initial_probability(self, value, program):
@@ -291,11 +293,14 @@ def mod_init(state: State, program) -> None:
             fail(f"could not hash the config file {state.hash_file}")
         state.config_hash = digest
         _log(log, L_DBG, 875, "mod_init", f"config file hash is {digest}")
-    if state.initial_probability > 100:
-        _log(log, L_ERR, 879, "mod_init", f"invalid probability <{state.initial_probability}>")
-        fail(f"invalid probability <{state.initial_probability}>")
     _log(log, L_DBG, 882, "mod_init", f"initial probability {state.initial_probability} percent")
     state._setup(quiet=False)
+
+
+def check(state: State, program) -> None:
+    """mod_init's parameter check, done at load time so that a config check reports it."""
+    if state.initial_probability > 100:
+        raise FixupError(f"invalid probability <{state.initial_probability}>")
 
 
 def destroy(state: State, program) -> None:
@@ -307,7 +312,6 @@ def fixup_prob(state, program, node, args):
     """Like Kamailio: str2int's result is used even when it fails ("abc" is 0, "5x" is 5)."""
     _ok, v = str2int_partial(args[0])
     if v > 100:
-        _log(program.log, L_ERR, 220, "fixup_prob", f"invalid probability <{_c_int(v)}>")
         raise FixupError(f"invalid probability <{_c_int(v)}>")
     return [v]
 
@@ -578,22 +582,39 @@ def _lock_helper(state: State, log, key: str, mode: int) -> int:
     return 1
 
 
+def _lock_wrapper(state, ctx, key, mode: int) -> int:
+    try:
+        k = key(ctx)
+    except RT.FormatOverflow:
+        _log(ctx.log, L_ERR, 770, "w_cfg_lock_wrapper", "cannot get first parameter")
+        return -1
+    return _lock_helper(state, ctx.log, k, mode)
+
+
 def w_lock(state, ctx, key):
-    return _lock_helper(state, ctx.log, key(ctx), 0)
+    return _lock_wrapper(state, ctx, key, 0)
 
 
 def w_unlock(state, ctx, key):
-    return _lock_helper(state, ctx.log, key(ctx), 1)
+    return _lock_wrapper(state, ctx, key, 1)
 
 
 def w_trylock(state, ctx, key):
-    return _lock_helper(state, ctx.log, key(ctx), 2)
+    return _lock_wrapper(state, ctx, key, 2)
 
 
 # ---- core_hash -------------------------------------------------------------------------------
 def w_core_hash(state, ctx, s1, s2, size_p):
-    a = s1(ctx)
-    b = s2(ctx)
+    try:
+        a = s1(ctx)
+    except RT.FormatOverflow:
+        _log(ctx.log, L_ERR, 978, "w_core_hash", "invalid s1 paramerer")
+        return -1
+    try:
+        b = s2(ctx)
+    except RT.FormatOverflow:
+        _log(ctx.log, L_ERR, 983, "w_core_hash", "invalid s2 paramerer")
+        return -1
     size = _get_int(ctx, size_p)
     if size is None:
         _log(ctx.log, L_ERR, 988, "w_core_hash", "invalid size paramerer")
@@ -618,24 +639,55 @@ def _EMPTY_ROUTE(ctx):
 
 
 def w_check_route_exists(state, ctx, name):
-    return 1 if _find_route(ctx.program, name(ctx)) is not None else -1
+    try:
+        route = name(ctx)
+    except RT.FormatOverflow:
+        _log(ctx.log, L_ERR, 813, "w_check_route_exists", "invalid route parameter")
+        return -1
+    return 1 if _find_route(ctx.program, route) is not None else -1
 
 
 def w_route_if_exists(state, ctx, name):
     """Run route[NAME] as Kamailio does: in a new run context ($rc starts at 0, its drop
     flag is not seen by the caller).  break/exit/drop/'return 0' inside give 0, which then
     ends the calling script like any module function returning 0."""
-    fn = _find_route(ctx.program, name(ctx))
+    try:
+        route = name(ctx)
+    except RT.FormatOverflow:
+        _log(ctx.log, L_ERR, 853, "w_route_exists", "invalid route parameter")
+        return -1
+    fn = _find_route(ctx.program, route)
     if fn is None:
         return -1
-    dropped, exiting = ctx.dropped, ctx.exiting
+    dropped, exiting, level = ctx.dropped, ctx.exiting, ctx.level
     ctx.rc = 0
+    ctx.level = 1
+    state.nesting += 1
+    if state.nesting >= 32:
+        _python_stack_room(state)
     try:
         r = fn(ctx)
     except RT.ScriptExit:
         r = 0
-    ctx.dropped, ctx.exiting = dropped, exiting
+    finally:
+        state.nesting -= 1
+        ctx.dropped, ctx.exiting, ctx.level = dropped, exiting, level
     return r
+
+
+FRAMES_PER_NESTING = 8      # Python frames one route_if_exists level takes (4 measured) + margin
+MAX_NESTING = 2000          # beyond this, Python's limit stops the run (C stack safety)
+
+
+def _python_stack_room(state) -> None:
+    """Each route_if_exists starts a new run context, so Kamailio's max_recursive_level
+    does not limit nesting them; make Python's recursion limit follow (up to MAX_NESTING)."""
+    if state.base_limit == 0:
+        state.base_limit = sys.getrecursionlimit()
+    n = min(state.nesting, MAX_NESTING)
+    need = state.base_limit + n * FRAMES_PER_NESTING
+    if sys.getrecursionlimit() < need:
+        sys.setrecursionlimit(need + 32 * FRAMES_PER_NESTING)
 
 
 # ---- RPC -------------------------------------------------------------------------------------
@@ -759,5 +811,6 @@ MODULE = Module(
     },
     state=State,
     mod_init=mod_init,
+    check=check,
     destroy=destroy,
 )

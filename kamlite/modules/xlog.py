@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .. import log as LOG
 from ..script import pv as PV
+from ..script import runtime as RT
 from . import Arg, FixupError, Function, Module, Param
 
 LEVEL_CHARS = {"A": LOG.L_ALERT, "B": LOG.L_BUG, "C": LOG.L_CRIT2, "E": LOG.L_ERR,
@@ -21,6 +22,7 @@ class State:
     def __init__(self, program):
         self.prefix = "<script>: "
         self.log = program.log
+        self.buf_size = 4096
 
     def apply_prefix(self, value, program):
         self.prefix = value
@@ -67,7 +69,10 @@ def _emit(state, ctx, level, fmt, facility=None, line=None):
     log = ctx.log
     if level > log.debug:
         return 1
-    text = fmt(ctx)
+    try:
+        text = fmt(ctx, state.buf_size, False)
+    except RT.FormatOverflow:
+        return -1
     if line is not None:
         text = f"{line}:{text}"
     log.write(level, state.prefix + text, facility)

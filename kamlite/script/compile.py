@@ -436,6 +436,9 @@ class Compiler:
             em.w(line)
         f = self.const(fn.impl, "F")
         call = f"{f}(ctx{''.join(', ' + a for a in args_code)})"
+        if Arg.FMT in fn.args:
+            # a format result too long for Kamailio's buffer fails the function (-1)
+            call = f"H.call_fmt(ctx, {f}{''.join(', ' + a for a in args_code)})"
         if fn.sets_rc:
             em.w(f"_r = ctx.rc = {call}")
             em.w("if not _r: raise EXIT")
@@ -560,26 +563,36 @@ class Compiler:
 
     # -- format strings --
     def format_fn(self, fmt: str, node):
-        """A callable fmt(ctx) -> str, built once (pv_parse_format + pv_printf)."""
+        """A callable fmt(ctx, limit=8192, fparam=True) -> str, built once (pv_parse_format
+        + pv_printf).  A result that does not fit Kamailio's buffer (`limit` bytes, 8192 for
+        pv_buffer_size) logs Kamailio's errors and raises FormatOverflow."""
         try:
             parts = PV.parse_format(fmt)
         except PV.PVSyntaxError as e:
             raise CompileError(node, f"bad format string \"{fmt}\": {e}", "format") from None
         if all(isinstance(p, str) for p in parts):
             return _ConstFmt("".join(parts))
-        pieces = []
+        pieces = []          # python code per piece
+        kinds = []           # "t" literal text, "s" pseudo-variable (Kamailio's pv_elem parts)
         for p in parts:
             if isinstance(p, str):
                 pieces.append(repr(p))
+                kinds.append("t")
                 continue
-            if p.name == "" :
+            if p.name == "":
                 raise CompileError(node, f"bad format string \"{fmt}\": wrong char in [{p.text}]", "format")
             spec = self.pv_spec(p.text, node)
             pieces.append(self.fmt_piece(spec))
+            kinds.append("s" if not spec.can_fail else "f")
         self.counter += 1
         fname = f"FMT{self.counter}"
-        body = " + ".join(pieces) if pieces else "''"
-        src = f"def {fname}(ctx, V=VARS):\n    return {body}\n"
+        body = " + ".join(pieces)
+        kinds_name = self.const(tuple(kinds))
+        src = (f"def {fname}(ctx, limit=8192, fparam=True, V=VARS):\n"
+               f"    _s = {body}\n"
+               f"    if len(_s) >= limit:\n"
+               f"        H.fmt_overflow(ctx, ({', '.join(pieces)},), {kinds_name}, limit, fparam)\n"
+               f"    return _s\n")
         self.sources.append(src)
         return _LateRef(fname, self)
 
@@ -1173,7 +1186,9 @@ class _ConstFmt:
     def __init__(self, text: str):
         self.text = text
 
-    def __call__(self, ctx) -> str:
+    def __call__(self, ctx, limit: int = 8192, fparam: bool = True) -> str:
+        if len(self.text) >= limit:
+            Helpers.fmt_overflow(ctx, (self.text,), ("t",), limit, fparam)
         return self.text
 
     def __repr__(self):
@@ -1229,6 +1244,28 @@ class _StrSwitch:
 
 class Helpers:
     """Slow paths used by generated code (as H.xxx)."""
+
+    @staticmethod
+    def fmt_overflow(ctx, pieces: tuple, kinds: tuple, limit: int, fparam: bool):
+        """pv_printf_mode's overflow: find the first piece that does not fit, log as
+        Kamailio does, raise FormatOverflow."""
+        n = 0
+        for text, kind in zip(pieces, kinds):
+            if kind == "f" and text == "":
+                continue               # a failed get prints nothing and is not checked
+            if n + len(text) < limit:
+                n += len(text)
+                continue
+            what = "text" if kind == "t" else "spec"
+            RT.core_log(ctx, L_ERR, "pvapi.c:1491" if what == "spec" else "pvapi.c:1469",
+                        "pv_printf_mode", f"no more space for {what} value - printed:{n} "
+                        f"token:{len(text)} buffer:{limit}")
+            break
+        RT.core_log(ctx, L_ERR, "pvapi.c:1503", "pv_printf_mode", "buffer overflow -- increase the buffer size...")
+        if fparam:
+            RT.core_log(ctx, L_ERR, "sr_module.c:1701", "get_str_fparam",
+                        "Could not convert the PV-formated string to str")
+        raise RT.FORMAT_OVERFLOW
 
     @staticmethod
     def guard(ctx, thunk, line, pos, func, suffix):
@@ -1304,8 +1341,18 @@ class Helpers:
         RT.core_log(ctx, L_ERR, "lvalue.c:404", "lval_assign", f"assignment failed at pos: {pos}")
 
     @staticmethod
+    def call_fmt(ctx, f, *args):
+        try:
+            return f(ctx, *args)
+        except RT.FormatOverflow:
+            return -1
+
+    @staticmethod
     def call_in_expr(ctx, f, sets_rc, *args):
-        r = f(ctx, *args)
+        try:
+            r = f(ctx, *args)
+        except RT.FormatOverflow:
+            r = -1
         if sets_rc:
             ctx.rc = r
             if r == 0:

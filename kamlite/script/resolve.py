@@ -25,6 +25,7 @@ ROUTE_TYPE_BITS = {"request": M.REQUEST_ROUTE, "route": M.REQUEST_ROUTE, "failur
                    "branch": M.BRANCH_ROUTE, "onsend": M.ONSEND_ROUTE, "event": M.EVENT_ROUTE}
 
 CORE_PVS = {"rc", "retcode", "?"}
+LOG_PARAMS = {"debug", "log_stderror", "log_facility", "log_name"}
 
 DEFAULTS = {
     "debug": 0, "log_stderror": 0, "children": 8, "max_while_loops": 100, "log_facility": "LOG_DAEMON",
@@ -69,7 +70,6 @@ class Program:
         self.vars: list = []                        # $var slots of this process
         self.var_slots: dict[str, int] = {}
         self.var_init: dict[int, object] = {}
-        self.shared: dict = {}                       # $shv (shared memory comes with the process model)
         self.routes: dict[str, object] = {}          # key ("request", "route:NAME", "event:a:b" ...) -> fn
         self.routes_by_name: dict[str, object] = {}
         self.route_nodes: dict[str, list] = {}
@@ -83,7 +83,10 @@ class Program:
         self.check_only = check_only
         self.compiler: Compiler | None = None
         self.rpc_commands: dict[str, tuple] = {}
+        self.current_item = None                    # the modparam being applied
         self._shm = None
+        self._faked_msg = None
+        self.slow_timer_jobs: list = []             # (interval seconds, callable) for the slow timer
         self.max_while_loops = 100
         self.max_recursive_level = 256
         self.process_rank = 0
@@ -221,11 +224,14 @@ class Program:
     def load(self) -> "Program":
         items = self.config.items
         request_bodies: list = []
+        self._configure_log()
         for item in items:
             t = type(item)
             try:
                 if t is N.GlobalParam:
                     self._global(item)
+                    if item.name in LOG_PARAMS:
+                        self._configure_log()
                 elif t is N.LoadModule:
                     self._loadmodule(item)
                 elif t is N.LoadPath:
@@ -242,6 +248,7 @@ class Program:
             except CompileError as e:
                 self.error(e.node, str(e), e.code)
         self._apply_overrides()
+        self._check_modules()
         self.max_while_loops = self.core["max_while_loops"]
         self.max_recursive_level = int(self.core["max_recursive_level"])
         # each route level is one Python frame (plus a helper's): keep Python's limit above it
@@ -256,6 +263,16 @@ class Program:
             raise ConfigError(self.diags.errors)
         return self
 
+    def _check_modules(self) -> None:
+        for name in self.module_order:
+            lm = self.modules[name]
+            if lm.module.check is None:
+                continue
+            try:
+                lm.module.check(lm.state, self) if lm.module.state else lm.module.check(self)
+            except M.FixupError as e:
+                self.error(e.node or lm.node, f"{name}: {e}", "module")
+
     def _apply_overrides(self) -> None:
         for (mod, param), value in self.param_overrides.items():
             if mod in (None, "core", ""):
@@ -269,10 +286,12 @@ class Program:
                 self._set_param(lm, param, p, value, None)
 
     def _configure_log(self) -> None:
+        """debug=, log_stderror= ... take effect where they appear (command-line flags win)."""
         log = self.log
+        over = self.param_overrides
         if log.captured is None:
-            log.to_stderr = bool(self.core.get("log_stderror"))
-        log.debug = int(self.core.get("debug") or 0)
+            log.to_stderr = bool(over.get(("core", "log_stderror"), self.core.get("log_stderror")))
+        log.debug = int(over.get(("core", "debug"), self.core.get("debug") or 0))
         log.name = self.core.get("log_name") or "kamlite"
         log.facility = FACILITIES.get(self.core.get("log_facility") or "LOG_DAEMON", log.facility)
 
@@ -360,6 +379,7 @@ class Program:
             self._set_param(lm, item.param, p, value, item)
 
     def _set_param(self, lm: LoadedModule, name: str, p: M.Param, value, item) -> None:
+        self.current_item = item
         if p.apply is not None:
             try:
                 if lm.module.state is not None:
@@ -411,6 +431,14 @@ class Program:
             from ..server.shm import SharedMemory
             self._shm = SharedMemory(int(self.core.get("shm_mem_size") or 64) * 1024 * 1024)
         return self._shm
+
+    @property
+    def faked_msg(self):
+        """This process' faked request (timer and event routes); changes to it persist."""
+        if self._faked_msg is None:
+            from ..sip.message import faked_message
+            self._faked_msg = faked_message()
+        return self._faked_msg
 
     def rpc(self, method: str, *params):
         """Run an RPC command in this process; returns its reply or raises RpcFault."""
@@ -469,7 +497,7 @@ class Program:
         key = "event:core:worker-one-init"
         if key not in self.routes:
             return True
-        ctx = self.run(key)
+        ctx = self.run(key, self.faked_msg)
         if ctx.dropped:
             self.log.core(L_ERR, "core/action.c:1719]: run_child_one_init_route()",
                           "exit due to 'drop' in event route")

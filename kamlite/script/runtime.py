@@ -23,7 +23,12 @@ class PVFail(Exception):
     """A pseudo-variable's get failed (Kamailio: pv_get_spec_value() != 0)."""
 
 
+class FormatOverflow(Exception):
+    """A format string's result does not fit Kamailio's buffer (errors already logged)."""
+
+
 EXIT = ScriptExit()
+FORMAT_OVERFLOW = FormatOverflow()
 EVAL_ERROR = EvalError()
 PV_FAIL = PVFail()
 

@@ -54,7 +54,8 @@ class Server:
             for i in range(children):
                 self.table.append(ProcessEntry(len(self.table), f"udp receiver child={i} sock={desc}",
                                                self._worker))
-        for name in ("slow timer", "timer", "secondary timer"):
+        self.table.append(ProcessEntry(len(self.table), "slow timer", self._slow_timer))
+        for name in ("timer", "secondary timer"):
             self.table.append(ProcessEntry(len(self.table), name, self._idle))
         for entry in p.extra_processes():
             entry.rank = len(self.table)
@@ -201,6 +202,26 @@ class Server:
             if not self.program.run_worker_one_init():
                 return -1 & 0xFF
         return self._idle(server, entry)
+
+    def _slow_timer(self, server, entry: ProcessEntry) -> int:
+        """Runs the jobs modules registered for the core slow timer (rtimer mode 0)."""
+        jobs = list(self.program.slow_timer_jobs)
+        if not jobs:
+            return self._idle(server, entry)
+        start = time.monotonic()
+        due = [start + interval for interval, _fn in jobs]
+        while True:
+            now = time.monotonic()
+            wait = min(due) - now
+            if wait > 0:
+                time.sleep(wait)
+                continue
+            for i, (interval, fn) in enumerate(jobs):
+                if due[i] <= now:
+                    fn()
+                    due[i] += interval
+                    if due[i] < now:           # fell behind: skip, do not run in a burst
+                        due[i] = now + interval
 
     def _idle(self, server, entry: ProcessEntry) -> int:
         while True:

@@ -20,8 +20,9 @@ from .queue import Queue
 
 
 class QueueDef:
-    def __init__(self, name, size, dbmode, addmode):
+    def __init__(self, name, size, dbmode, addmode, node=None):
         self.name, self.size, self.dbmode, self.addmode = name, size, dbmode, addmode
+        self.node = node                      # the modparam that defined it
 
 
 class State:
@@ -44,7 +45,7 @@ class State:
         if any(d.name == name for d in self.defs):
             self.log_module(L_ERR, "mqueue_api.c:122]: mq_head_add()", f"mqueue redefined: {name}")
             raise ValueError(f"mqueue redefined: {name}")
-        self.defs.append(QueueDef(name, size, dbmode, addmode))
+        self.defs.append(QueueDef(name, size, dbmode, addmode, self.program.current_item))
 
     def param_mqueue(self, value: str, program) -> None:
         text = value[:-1] if value.endswith(";") else value
@@ -92,6 +93,16 @@ class State:
             raise ValueError(f"unsupported db_url scheme '{scheme}' (sqlite, mysql, postgres)")
         self.db_url = value
 
+    def check(self, program) -> None:
+        """After every modparam: a queue loaded from the database needs db_url (unlike
+        Kamailio 5.6, db_url may come after the mqueue definitions)."""
+        for d in self.defs:
+            if d.dbmode in (1, 2) and not self.db_url:
+                self.log_module(L_ERR, "mqueue_db.c:42]: mqueue_db_init_con()",
+                                "failed to connect to the database, no db url")
+                raise FixupError(f"queue {d.name} has dbmode={d.dbmode} (load from the database) "
+                                 "but db_url is not set", node=d.node)
+
     # ---- lifecycle ----------------------------------------------------------------------------
     def init(self, program) -> None:
         if not self.defs:
@@ -107,12 +118,20 @@ class State:
 
     # ---- script functions ----------------------------------------------------------------------
     def mq_add(self, ctx, qname, key, val) -> int:
-        name = qname(ctx)
+        values = []
+        for fmt, what in ((qname, "queue"), (key, "key"), (val, "val")):
+            try:
+                values.append(fmt(ctx))
+            except RT.FormatOverflow:
+                self.log_module(L_ERR, f"mqueue_mod.c:{ADD_ERROR_LINES[what]}]: w_mq_add()",
+                                f"cannot get the {what}")
+                return -1
+        name, key_s, val_s = values
         q = self.queues.get(name)
         if q is None:
             self.log_module(L_ERR, "mqueue_api.c:302]: mq_item_add()", f"mqueue not found: {name}")
             return -1
-        if not q.add(key(ctx), val(ctx)):
+        if not q.add(key_s, val_s):
             self.log_module(L_ERR, "mqueue_api.c:348]: mq_item_add()", f"no more shm to add to: {name}")
             return -1
         return 1
@@ -178,6 +197,9 @@ class State:
         return {"key": key, "val": val}
 
 
+ADD_ERROR_LINES = {"queue": 179, "key": 184, "val": 189}
+
+
 def _partial_int(body) -> int:
     """str2sint as mqueue uses it: the digits read before an error count ('3x' -> 3)."""
     if not body:
@@ -221,7 +243,7 @@ class _QueuePV(PV.PVSpec):
         q = state.queues.get(name)
         if q is None:
             where = {"size": "mqueue_api.c:553]: pv_get_mq_size()", "key": "mqueue_api.c:459]: pv_get_mqk()",
-                     "val": "mqueue_api.c:506]: pv_get_mqv()"}[self.what]
+                     "val": "mqueue_api.c:524]: pv_get_mqv()"}[self.what]
             state.log_module(L_ERR, where, f"mqueue not found: {name}")
             raise RT.PV_FAIL
         if self.what == "size":
@@ -270,4 +292,5 @@ MODULE = Module(
     state=State,
     mod_init=State.init,
     child_init=State.child_init,
+    check=State.check,
 )

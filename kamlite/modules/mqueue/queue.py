@@ -11,8 +11,8 @@ import multiprocessing
 
 from ...server.shm import SharedMemory, ShmFull
 
-COUNT, FIRST, LAST, MAXSIZE, ADDMODE = range(5)
-HEADER_WORDS = 5
+COUNT, FIRST, LAST, MAXSIZE = range(4)
+HEADER_WORDS = 4
 ITEM_NEXT, ITEM_KLEN, ITEM_VLEN = range(3)
 ITEM_HEAD = 12
 
@@ -27,7 +27,6 @@ class Queue:
         self.hdr = shm.alloc_words(HEADER_WORDS) >> 2
         w = shm.w
         w[self.hdr + MAXSIZE] = size if size > 0 else 0
-        w[self.hdr + ADDMODE] = addmode
 
     @property
     def size(self) -> int:

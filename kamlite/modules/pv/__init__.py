@@ -6,6 +6,7 @@ variables that read the SIP message come with SIP support.
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 
@@ -20,7 +21,7 @@ from . import trans
 class State:
     def __init__(self, program):
         self.program = program
-        self.shv: dict = program.shared
+        self.shv = SharedVars(program)
         self.started = int(time.time())
 
 
@@ -47,63 +48,109 @@ def make_var(state, program, pvt):
     return VarSpec(pvt.text, program.var_slot(pvt.inner))
 
 
-def _typed_value(spec: str):
-    """'s:text' or 'i:number' as used by varset/shvset/avp values."""
-    kind, sep, value = spec.partition(":")
-    if not sep or kind not in ("s", "i"):
-        raise ValueError(f"bad value [{spec}] (s:text or i:number expected)")
-    if kind == "i":
-        iv = VAL.str2sint(value.strip())
+def _param_value(text: str):
+    """'name=s:text' / 'name=i:number' (varset, shvset), as Kamailio's param_set_xvar reads
+    them: (name, value) or ValueError."""
+    name, eq, rest = text.partition("=")
+    if not text or not eq or not name or rest[:1] not in ("s", "S", "i", "I") or rest[1:2] != ":":
+        raise ValueError(f"unable to set shv parame [{text}]")
+    value = rest[2:]
+    if rest[0] in "iI":
+        iv = VAL.str2sint(value)
         if iv is None:
-            raise ValueError(f"bad integer value [{value}]")
-        return iv
-    return value
+            raise ValueError(f"unable to set shv parame [{text}]")
+        return name, iv
+    return name, value
 
 
-def _name_value(text: str):
-    name, sep, value = text.partition("=")
-    if not sep or not name:
-        raise ValueError(f"bad name=value [{text}]")
-    return name.strip(), _typed_value(value)
+def _apply_xvar(program, text: str):
+    try:
+        return _param_value(text)
+    except ValueError as e:
+        program.log.module(L_ERR, "pv", "pv_shv.c:649]: param_set_xvar()", str(e))
+        raise
 
 
 def set_varset(state, value, program):
-    for part in value.split(";"):
-        if not part.strip():
-            continue
-        name, v = _name_value(part)
-        slot = program.var_slot(name)
-        program.vars[slot] = v
-        program.var_init[slot] = v
+    name, v = _apply_xvar(program, value)
+    slot = program.var_slot(name)
+    program.vars[slot] = v
+    program.var_init[slot] = v
 
 
 def set_shvset(state, value, program):
-    for part in value.split(";"):
-        if not part.strip():
-            continue
-        name, v = _name_value(part)
-        state.shv[name] = v
+    name, v = _apply_xvar(program, value)
+    state.shv.set(state.shv.slot(name), v)
 
 
 # ---- $shv -----------------------------------------------------------------------------------
+class SharedVars:
+    """$shv values in the shared pool: one word per name points to the value's block
+    ([type, int or length] + bytes); a process-shared lock guards the swaps.  Names are
+    known at load time (before the fork), so every process has the same name -> slot map."""
+
+    def __init__(self, program):
+        self.program = program
+        self.slots: dict[str, int] = {}
+        self._lock = None
+
+    def slot(self, name: str) -> int:
+        s = self.slots.get(name)
+        if s is None:
+            if self._lock is None:
+                self._lock = multiprocessing.Lock()
+            s = self.program.shm.alloc_words(1) >> 2
+            self.slots[name] = s
+        return s
+
+    def get(self, slot: int):
+        shm = self.program.shm
+        with self._lock:
+            ptr = shm.w[slot]
+            if not ptr:
+                return 0
+            kind, n = shm.w[ptr >> 2], shm.w[(ptr >> 2) + 1]
+            if kind == 0:
+                return n - 0x100000000 if n & 0x80000000 else n
+            return shm.mm[ptr + 8:ptr + 8 + n].decode("latin-1")
+
+    def set(self, slot: int, value) -> None:
+        shm = self.program.shm
+        if value.__class__ is int:
+            ptr = shm.alloc(8)
+            shm.w[ptr >> 2] = 0
+            shm.w[(ptr >> 2) + 1] = value & 0xFFFFFFFF
+        else:
+            data = value.encode("latin-1", "replace")
+            ptr = shm.alloc(8 + len(data))
+            shm.w[ptr >> 2] = 1
+            shm.w[(ptr >> 2) + 1] = len(data)
+            shm.mm[ptr + 8:ptr + 8 + len(data)] = data
+        with self._lock:
+            old = shm.w[slot]
+            shm.w[slot] = ptr
+        shm.free(old)
+
+
 class ShvSpec(PV.PVSpec):
     writable = True
-    vtype = "a"
+    vtype = "v"
 
-    def __init__(self, text, name, store):
+    def __init__(self, text, store: SharedVars, name: str):
         super().__init__(text)
-        self.name = name
         self.store = store
+        self.slot_index = store.slot(name)
 
     def get(self, ctx):
-        return self.store.get(self.name, 0)
+        return self.store.get(self.slot_index)
 
     def set(self, ctx, value):
-        self.store[self.name] = 0 if value is None else value
+        # Kamailio stores a null value as an empty string
+        self.store.set(self.slot_index, "" if value is None else value)
 
 
 def make_shv(state, program, pvt):
-    return ShvSpec(pvt.text, pvt.inner, state.shv)
+    return ShvSpec(pvt.text, state.shv, pvt.inner)
 
 
 # ---- $avp -----------------------------------------------------------------------------------
