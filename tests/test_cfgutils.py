@@ -7,6 +7,7 @@ cover the script-level behaviour, these tests the pieces and the paths they do n
 import os
 import re
 import threading
+import time
 
 import pytest
 
@@ -462,3 +463,53 @@ def test_works_without_mod_init():
     del lines[:]
     program.run("event:core:worker-one-init")
     assert [l.split(": ", 1)[1] for l in lines] == ["<script>: a=1\n"]
+
+
+def _in_child(fn) -> int:
+    """Run fn() in a forked process; its exit status (0 when fn returned True)."""
+    pid = os.fork()
+    if pid == 0:
+        code = 3
+        try:
+            code = 0 if fn() else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.WEXITSTATUS(status)
+
+
+def test_state_is_shared_with_forked_processes():
+    program, _ = load(top='modparam("cfgutils", "lock_set_size", 2)')
+    st = state_of(program)
+    sh = st.shared
+    pos = CU.core_case_hash("k", None, sh.locks.size)
+    assert st.lock("k") == 1
+
+    def child():
+        held = not sh.locks.try_get(pos) and not sh.locks.held_by_me(pos)
+        sh.set_gflags(4)
+        sh.probability = 77
+        return held
+    assert _in_child(child) == 0
+    assert (sh.gflags, sh.probability) == (4, 77)
+
+    # a child blocked in lock() goes on when this process unlocks
+    def child2():
+        st.lock("k")
+        sh.set_gflags(8)
+        return st.unlock("k") == 1
+    pid = os.fork()
+    if pid == 0:
+        code = 3
+        try:
+            code = 0 if child2() else 2
+        finally:
+            os._exit(code)
+    time.sleep(0.1)
+    assert sh.gflags == 4                  # still blocked
+    st.unlock("k")
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0 and sh.gflags == 12
+    assert _in_child(lambda: sh.locks.try_get(pos)) == 0     # released by the child
+    assert sh.locks.try_get(pos) is False                    # the child exited holding it
+    sh.locks.release(pos)                                    # any process may release it

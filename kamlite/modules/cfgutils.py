@@ -14,8 +14,8 @@ Return codes are Kamailio's: note that rand_get_prob() returns the probability i
 with a probability of 0 it ends the script, and core_hash() returns its slot + 1.
 
 State that Kamailio keeps in shared memory (the probability, the global flags, the lock
-set) lives in one `Shared` object per program.  It is per process for now; when kamlite
-forks workers, that object is what has to move to shared memory (see `Shared`/`LockSet`).
+set) lives in kamlite's shared pool (program.shm), allocated by mod_init before the
+workers are forked, so RPC commands and every process see the same values and locks.
 
 Deliberate differences from Kamailio, each because Kamailio's behaviour is a crash or a
 hang of the worker:
@@ -42,6 +42,8 @@ import threading
 import time
 
 from ..errors import ConfigError
+from ..rpc import RpcFault
+from ..server.shm import SharedLock
 from ..log import L_CRIT2, L_DBG, L_ERR, L_INFO, L_WARN
 from ..script import pv as PV
 from ..script import runtime as RT
@@ -60,15 +62,6 @@ class AbortCalled(SystemExit):
 
     def __init__(self):
         super().__init__(ABORT_STATUS)
-
-
-class RpcFault(Exception):
-    """An RPC error reply (code, message), as rpc->fault() sends it."""
-
-    def __init__(self, code: int, message: str):
-        super().__init__(f"{code} {message}")
-        self.code = code
-        self.message = message
 
 
 # ---- hashing (core/hashes.h) ------------------------------------------------------------------
@@ -141,64 +134,97 @@ def _c_int(v: int) -> int:
 # ---- shared state ----------------------------------------------------------------------------
 class LockSet:
     """Kamailio's gen_lock_set_t for cfgutils: `size` non-recursive locks that any process
-    may release.  Per process for now (threading locks, so other threads block properly);
-    a multi-process kamlite must replace it with locks in shared memory with the same
-    three operations.  The owner is recorded to detect the self-deadlock Kamailio has."""
+    may release, as words in the shared pool (0 free, else the holder's pid) changed under
+    one process-shared guard.  A blocked lock() polls with a short backoff, as Kamailio's
+    fast locks spin.  The holding thread is also kept per process, to detect the
+    self-deadlock Kamailio has (and to let other threads of a process block normally)."""
 
-    def __init__(self, size: int):
+    def __init__(self, shm, size: int):
         self.size = size
-        self._locks: dict[int, threading.Lock] = {}
-        self._owner: dict[int, tuple] = {}
-        self._guard = threading.Lock()
-
-    def _lock(self, pos: int) -> threading.Lock:
-        lk = self._locks.get(pos)
-        if lk is None:
-            with self._guard:
-                lk = self._locks.setdefault(pos, threading.Lock())
-        return lk
-
-    @staticmethod
-    def _me() -> tuple:
-        return (os.getpid(), threading.get_ident())
+        self.shm = shm
+        self.ptr = shm.alloc_words(size)
+        self.base = self.ptr >> 2
+        self.guard = SharedLock()
+        self._thread: dict[int, int] = {}
 
     def held_by_me(self, pos: int) -> bool:
-        return self._owner.get(pos) == self._me()
-
-    def get(self, pos: int) -> None:
-        self._lock(pos).acquire()
-        self._owner[pos] = self._me()
+        return (self.shm.w[self.base + pos] == os.getpid()
+                and self._thread.get(pos) == threading.get_ident())
 
     def try_get(self, pos: int) -> bool:
-        if not self._lock(pos).acquire(blocking=False):
-            return False
-        self._owner[pos] = self._me()
+        w = self.shm.w
+        i = self.base + pos
+        with self.guard:
+            if w[i]:
+                return False
+            w[i] = os.getpid()
+        self._thread[pos] = threading.get_ident()
         return True
 
+    def get(self, pos: int) -> None:
+        delay = 0.00005
+        while not self.try_get(pos):
+            time.sleep(delay)
+            if delay < 0.002:
+                delay *= 2
+
     def release(self, pos: int) -> None:
-        self._owner.pop(pos, None)
-        try:
-            self._lock(pos).release()
-        except RuntimeError:
-            pass                      # releasing a free lock is a no-op, as with futex locks
+        """Also a lock another process holds, and a free lock (a no-op), as Kamailio."""
+        with self.guard:
+            self.shm.w[self.base + pos] = 0
+        self._thread.pop(pos, None)
+
+    def free(self) -> None:
+        self.shm.free(self.ptr)
 
 
 class Shared:
-    """What Kamailio's cfgutils keeps in shared memory: the probability, the global flags
-    (with their lock) and the lock set.  One per program, per process for now."""
-    __slots__ = ("probability", "gflags", "gflags_lock", "locks")
+    """What Kamailio's cfgutils keeps in shared memory, in kamlite's shared pool: the
+    probability and the global flags (two words, the flags changed under a process-shared
+    lock) and the lock set.  Allocated by mod_init in the main process, before the fork."""
 
-    def __init__(self, probability: int, gflags: int, lock_size: int):
+    def __init__(self, shm, probability: int, gflags: int, lock_size: int):
+        self.shm = shm
+        self.ptr = shm.alloc_words(2)
+        self.base = self.ptr >> 2
+        self.gflags_lock = SharedLock()
         self.probability = probability
-        self.gflags = gflags & UINT
-        self.gflags_lock = threading.Lock()
-        self.locks = LockSet(lock_size) if lock_size else None
+        self.gflags = gflags
+        self.locks = LockSet(shm, lock_size) if lock_size else None
+
+    @property
+    def probability(self) -> int:
+        return VAL.wrap(self.shm.w[self.base])
+
+    @probability.setter
+    def probability(self, value: int) -> None:
+        self.shm.w[self.base] = value & UINT
+
+    @property
+    def gflags(self) -> int:
+        return self.shm.w[self.base + 1]
+
+    @gflags.setter
+    def gflags(self, value: int) -> None:
+        self.shm.w[self.base + 1] = value & UINT
+
+    def set_gflags(self, mask: int) -> None:
+        with self.gflags_lock:
+            self.gflags = self.gflags | mask
+
+    def reset_gflags(self, mask: int) -> None:
+        with self.gflags_lock:
+            self.gflags = self.gflags & ~mask
+
+    def free(self) -> None:
+        if self.locks is not None:
+            self.locks.free()
+        self.shm.free(self.ptr)
 
 
 class State:
     def __init__(self, program):
         self.program = program
-        self.log = program.log
         self.initial_probability = 10
         self.initial_gflags = 0
         self.hash_file: str | None = None
@@ -209,21 +235,30 @@ class State:
         self.nesting = 0                # route_if_exists calls running in this process
         self.base_limit = 0             # Python's recursion limit before any deep nesting
 
+    @property
+    def log(self):
+        return self.program.log
+
     # modparams
     def apply_initial_probability(self, value, program):
         self.initial_probability = VAL.wrap(value)
-        self._shared = None
+        self._drop()
 
     def apply_initial_gflags(self, value, program):
         self.initial_gflags = value & UINT
-        self._shared = None
+        self._drop()
 
     def apply_hash_file(self, value, program):
         self.hash_file = value
 
     def apply_lock_set_size(self, value, program):
         self.lock_set_size = value & UINT
-        self._shared = None
+        self._drop()
+
+    def _drop(self) -> None:
+        if self._shared is not None:
+            self._shared.free()
+            self._shared = None
 
     @property
     def shared(self) -> Shared:
@@ -244,7 +279,9 @@ class State:
             self.lock_size = 1 << n
         else:
             self.lock_size = 0
-        self._shared = Shared(self.initial_probability, self.initial_gflags, self.lock_size)
+        self._drop()
+        self._shared = Shared(self.program.shm, self.initial_probability, self.initial_gflags,
+                              self.lock_size)
         return self._shared
 
     # the cfgutils API other modules bind to (cfgutils_lock / cfgutils_unlock)
@@ -294,7 +331,11 @@ def mod_init(state: State, program) -> None:
         state.config_hash = digest
         _log(log, L_DBG, 875, "mod_init", f"config file hash is {digest}")
     _log(log, L_DBG, 882, "mod_init", f"initial probability {state.initial_probability} percent")
-    state._setup(quiet=False)
+    try:
+        state._setup(quiet=False)
+    except MemoryError:
+        _log(log, L_ERR, 887, "mod_init", "no shmem available")
+        fail("no shared memory available")
 
 
 def check(state: State, program) -> None:
@@ -304,7 +345,7 @@ def check(state: State, program) -> None:
 
 
 def destroy(state: State, program) -> None:
-    state._shared = None
+    state._drop()
 
 
 # ---- fixups ----------------------------------------------------------------------------------
@@ -536,16 +577,12 @@ def dbg_shm_summary(state, ctx):
 
 # ---- global flags ----------------------------------------------------------------------------
 def set_gflag(state, ctx, mask):
-    sh = state.shared
-    with sh.gflags_lock:
-        sh.gflags |= mask
+    state.shared.set_gflags(mask)
     return 1
 
 
 def reset_gflag(state, ctx, mask):
-    sh = state.shared
-    with sh.gflags_lock:
-        sh.gflags &= ~mask & UINT
+    state.shared.reset_gflags(mask)
     return 1
 
 
@@ -554,9 +591,6 @@ def is_gflag(state, ctx, mask):
 
 
 # ---- locks -----------------------------------------------------------------------------------
-_LOCK_OPS = {0: "lock", 1: "unlock", 2: "trylock"}
-
-
 def _lock_helper(state: State, log, key: str, mode: int) -> int:
     locks = state.shared.locks
     if locks is None:
@@ -705,17 +739,13 @@ def _rpc_int(state, rpc, line: int, func: str) -> int:
 
 def rpc_set_gflag(state, rpc):
     mask = _rpc_int(state, rpc, 293, "cfgutils_rpc_set_gflag")
-    sh = state.shared
-    with sh.gflags_lock:
-        sh.gflags |= mask
+    state.shared.set_gflags(mask)
     return None
 
 
 def rpc_reset_gflag(state, rpc):
     mask = _rpc_int(state, rpc, 306, "cfgutils_rpc_reset_gflag")
-    sh = state.shared
-    with sh.gflags_lock:
-        sh.gflags &= ~mask & UINT
+    state.shared.reset_gflags(mask)
     return None
 
 

@@ -433,6 +433,10 @@ class Program:
         return self._shm
 
     @property
+    def needs_shm(self) -> bool:
+        return self._shm is not None or bool(self.modules)
+
+    @property
     def faked_msg(self):
         """This process' faked request (timer and event routes); changes to it persist."""
         if self._faked_msg is None:

@@ -21,6 +21,7 @@ import sys
 import time
 
 from ..log import L_ALERT, L_ERR, L_INFO, L_NOTICE
+from .shm import defer_exit
 
 
 @dataclasses.dataclass
@@ -77,6 +78,8 @@ class Server:
                       f"processes (at least): {len(self.table)} - shm size: "
                       f"{int(p.core.get('shm_mem_size') or 64) * 1024 * 1024} - pkg size: 8388608")
         p.init_modules()
+        if p.needs_shm:
+            p.shm                   # the pool must exist before the fork
         # Signals wait while the children are forked; the supervisor then takes them one
         # at a time with sigwait (no handler races).
         signal.pthread_sigmask(signal.SIG_BLOCK, SUPERVISED)
@@ -115,8 +118,10 @@ class Server:
             os._exit(code)
 
     def _child_term(self, signum, frame):
-        self.log.core(L_INFO, "main.c:854]: sig_usr()", f"signal {signum} received")
-        os._exit(0)
+        def leave():
+            self.log.core(L_INFO, "main.c:854]: sig_usr()", f"signal {signum} received")
+            os._exit(0)
+        defer_exit(leave)          # not while holding a shared lock
 
     def _supervise(self) -> int:
         exit_code = 0

@@ -28,6 +28,52 @@ LARGE_BINS = 28              # power-of-two bins above
 NBINS = SMALL_BINS + LARGE_BINS
 
 
+class SharedLock:
+    """A process-shared lock (a POSIX semaphore made before the fork).
+
+    While a process holds one, SIGTERM must not end it (the lock would stay taken for
+    everybody else, and the shutdown save of mqueue would wait forever): the process'
+    exit is deferred until it holds no shared lock (see defer_exit)."""
+    held = 0                    # shared locks this process holds
+    pending_exit = None         # callable run when the last lock is released
+
+    __slots__ = ("_lock",)
+
+    def __init__(self):
+        self._lock = multiprocessing.Lock()
+
+    def __enter__(self):
+        self._lock.acquire()
+        SharedLock.held += 1
+        return self
+
+    def __exit__(self, *exc):
+        self._lock.release()
+        SharedLock.held -= 1
+        if SharedLock.held == 0 and SharedLock.pending_exit is not None:
+            SharedLock.pending_exit()
+        return False
+
+    def acquire(self, timeout: float | None = None) -> bool:
+        ok = self._lock.acquire(timeout=timeout) if timeout is not None else self._lock.acquire()
+        if ok:
+            SharedLock.held += 1
+        return ok
+
+    def release(self) -> None:
+        self.__exit__()
+
+
+def defer_exit(fn) -> bool:
+    """Run fn now if no shared lock is held, else when the last one is released.
+    Returns True when fn ran now."""
+    if SharedLock.held:
+        SharedLock.pending_exit = fn
+        return False
+    fn()
+    return True
+
+
 class ShmFull(MemoryError):
     """The pool has no block large enough (Kamailio: 'no more shm memory')."""
 
@@ -47,7 +93,7 @@ class SharedMemory:
         self.size = size
         self.mm = mmap.mmap(-1, size, flags=mmap.MAP_SHARED | mmap.MAP_ANONYMOUS)
         self.w = memoryview(self.mm).cast("I")
-        self.lock = multiprocessing.Lock()
+        self.lock = SharedLock()
         heap_start = (HEADER_WORDS + NBINS) * WORD
         heap_start = (heap_start + ALIGN - 1) // ALIGN * ALIGN
         w = self.w

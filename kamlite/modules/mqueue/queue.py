@@ -7,9 +7,7 @@ as latin-1 so that every byte round-trips).
 """
 from __future__ import annotations
 
-import multiprocessing
-
-from ...server.shm import SharedMemory, ShmFull
+from ...server.shm import SharedLock, SharedMemory, ShmFull
 
 COUNT, FIRST, LAST, MAXSIZE = range(4)
 HEADER_WORDS = 4
@@ -23,7 +21,7 @@ class Queue:
         self.name = name
         self.dbmode = dbmode
         self.addmode = addmode
-        self.lock = multiprocessing.Lock()
+        self.lock = SharedLock()
         self.hdr = shm.alloc_words(HEADER_WORDS) >> 2
         w = shm.w
         w[self.hdr + MAXSIZE] = size if size > 0 else 0

@@ -6,7 +6,6 @@ variables that read the SIP message come with SIP support.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 
@@ -14,6 +13,7 @@ from ...log import L_ERR
 from ...script import pv as PV
 from ...script import runtime as RT
 from ...script import values as VAL
+from ...server.shm import SharedLock
 from .. import Arg, FixupError, Function, Module, Param, PseudoVar
 from . import trans
 
@@ -98,7 +98,7 @@ class SharedVars:
         s = self.slots.get(name)
         if s is None:
             if self._lock is None:
-                self._lock = multiprocessing.Lock()
+                self._lock = SharedLock()
             s = self.program.shm.alloc_words(1) >> 2
             self.slots[name] = s
         return s

@@ -1,0 +1,108 @@
+"""Whole configs with timer processes and shared queues: kamlite against real Kamailio.
+
+Each config runs under both; the '<script>' lines (with the process index that printed
+them) must be the same.  Only one process prints at a time in these configs, so the order
+is deterministic.
+"""
+import pytest
+
+from ..conftest import need_program
+from . import server_run as S
+
+HEAD = """#!KAMAILIO
+debug=2
+log_stderror=yes
+children=1
+disable_tcp=yes
+listen=udp:127.0.0.1:@PORT@
+loadpath "@MODULES@"
+loadmodule "pv.so"
+loadmodule "xlog.so"
+"""
+
+CONFIGS = {
+    # a worker fills the queue, a timer process drains it (the mqueue manual's example)
+    "producer_and_timer_consumer": (HEAD + """
+loadmodule "mqueue.so"
+loadmodule "rtimer.so"
+modparam("mqueue", "mqueue", "name=calls;size=1000")
+modparam("rtimer", "timer", "name=drain;interval=200000u;mode=1;")
+modparam("rtimer", "exec", "timer=drain;route=DRAIN")
+request_route { exit; }
+event_route[core:worker-one-init] {
+  $var(i) = 0;
+  while ($var(i) < 5) { mq_add("calls", "k$var(i)", "v$var(i)"); $var(i) = $var(i) + 1; }
+  xlog("L_INFO", "queued $mq_size(calls)\\n");
+  $shv(ready) = 1;
+}
+route[DRAIN] {
+  if ($shv(ready) != 1) return;
+  while (mq_fetch("calls")) { xlog("L_INFO", "$mqk(calls) -> $mqv(calls) worker=$rtimer_worker\\n"); }
+  xlog("L_INFO", "drained, size=$mq_size(calls) rc=$rc\\n");
+  $shv(ready) = 2;
+}
+""", "drained"),
+    # several exec lines on one timer run in reverse order; timer names ignore case
+    "exec_order_and_names": (HEAD + """
+loadmodule "rtimer.so"
+modparam("rtimer", "timer", "name=T1;interval=300000u;mode=1;")
+modparam("rtimer", "exec", "timer=t1;route=FIRST")
+modparam("rtimer", "exec", "timer=T1;route=SECOND")
+modparam("rtimer", "exec", "timer=t1;route=NOSUCHROUTE")
+request_route { exit; }
+route[FIRST] { $var(n) = $var(n) + 1; xlog("L_INFO", "first n=$var(n)\\n"); if ($var(n) == 2) xlog("L_INFO", "done\\n"); }
+route[SECOND] { xlog("L_INFO", "second\\n"); }
+""", "done"),
+    # the faked message keeps its flags between ticks, AVPs do not survive, $var does
+    "timer_context_between_ticks": (HEAD + """
+loadmodule "rtimer.so"
+modparam("rtimer", "timer", "name=t;interval=200000u;mode=1;")
+modparam("rtimer", "exec", "timer=t;route=TICK")
+request_route { exit; }
+route[TICK] {
+  $var(n) = $var(n) + 1;
+  xlog("L_INFO", "tick $var(n) flag3=$(var(f)) avp=$avp(a) rc=$rc\\n");
+  if (isflagset(3)) { $var(f) = 1; } else { $var(f) = 0; }
+  xlog("L_INFO", "flag3 set before this tick: $var(f)\\n");
+  setflag(3);
+  $avp(a) = "set";
+  if ($var(n) == 3) xlog("L_INFO", "done\\n");
+}
+""", "done"),
+    # mode 0 runs in the core slow timer process (its index shows in the log prefix)
+    "mode_zero_runs_in_slow_timer": (HEAD + """
+loadmodule "rtimer.so"
+modparam("rtimer", "timer", "name=slow;interval=1;mode=0;")
+modparam("rtimer", "exec", "timer=slow;route=SLOW")
+modparam("rtimer", "timer", "name=own;interval=100000u;mode=1;")
+modparam("rtimer", "exec", "timer=own;route=OWN")
+request_route { exit; }
+route[SLOW] { if ($shv(slow) == 0) { xlog("L_INFO", "slow worker=$rtimer_worker\n"); $shv(slow) = 1; } }
+route[OWN] { if ($shv(slow) == 1) { xlog("L_INFO", "own worker=$rtimer_worker\n"); $shv(slow) = 2; } }
+""", "own worker"),
+    # $shv values are shared: a worker writes, a timer process reads
+    "shared_variables": (HEAD + """
+loadmodule "rtimer.so"
+modparam("pv", "shvset", "greeting=s:hi")
+modparam("rtimer", "timer", "name=t;interval=300000u;mode=1;")
+modparam("rtimer", "exec", "timer=t;route=READ")
+request_route { exit; }
+event_route[core:worker-one-init] { $shv(n) = 41; $shv(s) = "from worker"; }
+route[READ] { $shv(n) = $shv(n) + 1; xlog("L_INFO", "n=$shv(n) s=$shv(s) greeting=$shv(greeting)\\n"); }
+""", "n=42"),
+}
+
+
+@pytest.fixture(scope="module")
+def kamailio():
+    return need_program("kamailio", "kamailio")
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_same_script_lines_as_kamailio(kamailio, name):
+    cfg, marker = CONFIGS[name]
+    real = S.run("kamailio", cfg, marker)
+    ours = S.run("kamlite", cfg, marker)
+    assert real["found"], real["stderr"]
+    assert ours["found"], ours["stderr"]
+    assert ours["script"] == real["script"]
