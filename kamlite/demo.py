@@ -1,7 +1,8 @@
-"""The demo behind scripts/demo: check and run examples/hello.cfg, then stop it cleanly.
+"""The demo behind scripts/demo: check and run the example configs, then stop them cleanly.
 
-It grows with kamlite: today it shows the config check and a run of the script language
-in real worker processes; SIP traffic and the mqueue flow come with later versions.
+hello.cfg shows the script language running in a real worker process; queue.cfg shows
+the mqueue flow: a worker fills a queue in shared memory, a timer process drains it.
+SIP traffic comes with a later version.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-EXAMPLE = os.path.join(os.path.dirname(HERE), "examples", "hello.cfg")
+EXAMPLES = os.path.join(os.path.dirname(HERE), "examples")
 
 
 def say(text: str) -> None:
@@ -20,7 +21,15 @@ def say(text: str) -> None:
 
 
 def main() -> int:
-    cfg = sys.argv[1] if len(sys.argv) > 1 else EXAMPLE
+    configs = sys.argv[1:] or [os.path.join(EXAMPLES, n) for n in ("hello.cfg", "queue.cfg")]
+    for cfg in configs:
+        code = run(cfg)
+        if code:
+            return code
+    return 0
+
+
+def run(cfg: str) -> int:
     seconds = float(os.environ.get("KAMLITE_DEMO_SECONDS", "2"))
     kamlite = [sys.executable, "-m", "kamlite"]
     say(f"kamlite -c -f {cfg}    (parse, resolve, compile; no process started)")

@@ -26,9 +26,13 @@ hang of the worker:
   * lock() on a lock slot this same process already holds would block the Kamailio worker
     forever (the lock set is not recursive, and two keys can share a slot); kamlite logs
     an error and returns -1 instead.  trylock() in that case returns -1 like Kamailio.
-  * pkg_status()/shm_status()/pkg_summary()/shm_summary() print a short summary of the
-    Python process (memlog level, i.e. only with debug >= 4, as Kamailio), not Kamailio's
-    allocator fragment dump, which has no meaning here.
+  * pkg_status()/shm_status()/pkg_summary()/shm_summary() print a short summary (of the
+    Python process, of kamlite's shared pool) at Kamailio's memlog level, i.e. only with
+    debug >= 4, not Kamailio's allocator fragment dump, which has no meaning here.
+  * route_if_exists() nesting is bounded by Python's stack (kamlite raises the recursion
+    limit for up to MAX_NESTING levels); Kamailio has no limit until its C stack overflows.
+  * sleep($var(x)) where the run-time value is not a number: the same three error lines,
+    but $rc becomes -1 (Kamailio leaves $rc unchanged after a failed run-time fixup).
 """
 from __future__ import annotations
 
@@ -546,8 +550,11 @@ def dbg_pkg_status(state, ctx):
 
 def dbg_shm_status(state, ctx):
     if ctx.log.debug >= MEMLOG:
-        _memlog(ctx, "qm_status", "(kamlite: no shared memory allocator; module shared state is per process):")
-        _memlog(ctx, "qm_status", f"$shv variables= {len(getattr(ctx.program, 'shared', {}))}")
+        st = ctx.program.shm.stats()
+        _memlog(ctx, "qm_status", "(kamlite shared pool; no fragment dump):")
+        _memlog(ctx, "qm_status", f"heap size= {st['total']}")
+        _memlog(ctx, "qm_status", f"used= {st['used']}, used+overhead={st['real_used']}, free={st['free']}")
+        _memlog(ctx, "qm_status", f"max used (+overhead)= {st['max_used']}")
     return 1
 
 

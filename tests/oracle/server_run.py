@@ -75,13 +75,11 @@ def run(which: str, cfg_text: str, marker: str, timeout: float = 15.0, settle: f
 
 
 def script_lines(out: str) -> list[str]:
+    """The '<script>' lines; every process' pid (wherever it appears) becomes PID."""
+    pids = {m.group(2) for m in (PID_RE.match(l) for l in out.split("\n")) if m}
+    rx = re.compile(r"\b(%s)\b" % "|".join(sorted(pids))) if pids else None
     lines = []
     for line in out.split("\n"):
-        if "<script>" not in line:
-            continue
-        m = PID_RE.match(line)
-        if m:
-            pid = m.group(2)
-            line = re.sub(r"\b%s\b" % pid, "PID", line)
-        lines.append(line)
+        if "<script>" in line:
+            lines.append(rx.sub("PID", line) if rx else line)
     return lines

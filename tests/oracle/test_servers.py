@@ -106,3 +106,20 @@ def test_same_script_lines_as_kamailio(kamailio, name):
     assert real["found"], real["stderr"]
     assert ours["found"], ours["stderr"]
     assert ours["script"] == real["script"]
+
+
+EXAMPLES = {"hello.cfg": "counts as true", "queue.cfg": "took job-5"}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_examples_print_what_kamailio_prints(kamailio, name):
+    import os
+    import re
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "examples", name)
+    text = open(path).read()
+    text = re.sub(r"listen=udp:127\.0\.0\.1:\d+", "listen=udp:127.0.0.1:@PORT@\ndisable_tcp=yes", text)
+    text = text.replace('loadmodule "pv.so"', 'loadpath "@MODULES@"\nloadmodule "pv.so"', 1)
+    real = S.run("kamailio", text, EXAMPLES[name])
+    ours = S.run("kamlite", text, EXAMPLES[name])
+    assert real["found"] and ours["found"]
+    assert ours["script"] == real["script"]
