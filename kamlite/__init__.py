@@ -15,7 +15,8 @@ KAMAILIO_VERSION = "5.6.3"
 
 
 def load(path: str | None = None, text: str | None = None, defines: dict | None = None,
-         params: dict | None = None, log=None, cwd: str | None = None, init: bool = True):
+         params: dict | None = None, log=None, cwd: str | None = None, init: bool = True,
+         workdir: str | None = None, db_create: bool = False):
     """Load a config (from a file, or from text) into a Program ready to run.
 
     defines: {"WITH_X": None, "PORT": "5080"} as with kamailio -A.
@@ -34,7 +35,10 @@ def load(path: str | None = None, text: str | None = None, defines: dict | None 
             raise ValueError("load() needs a path or a text")
         expanded = pre.run_file(path)
     config = parse_expanded(expanded)
-    program = Program(config, path or "<config>", log=log, param_overrides=params).load()
+    program = Program(config, path or "<config>", log=log, param_overrides=params)
+    program.workdir = workdir
+    program.db_create = db_create
+    program.load()
     if init:
         program.init_modules()
     return program

@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("-n", dest="children", type=int, default=None, help="number of children per socket")
     ap.add_argument("-w", dest="workdir", default=None, help="working directory")
     ap.add_argument("-P", dest="pidfile", default=None, help="pid file")
+    ap.add_argument("--db-create", action="store_true",
+                    help="create missing database tables (mqueue) instead of refusing to start")
     ap.add_argument("-L", dest="modpath", default=None, help="module path (accepted, ignored)")
     ap.add_argument("-V", "-v", dest="version", action="store_true", help="version")
     ap.add_argument("-h", "--help", action="help", help="this help")
@@ -112,6 +114,8 @@ def _run(args, path: str, defines: dict) -> int:
     from .script.resolve import Program
     log = Log(debug=0, stderr=True)
     program = Program(config, path, log=log, check_only=args.check)
+    program.workdir = os.path.abspath(args.workdir) if args.workdir else None
+    program.db_create = args.db_create
     _apply_command_line(program, args)
     program.load()
     if args.check:

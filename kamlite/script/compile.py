@@ -518,7 +518,7 @@ class Compiler:
         if kind == Arg.FMT:
             if not const:
                 if i in fn.dynamic:
-                    return _Code(f"H.dyn_fmt({self.val_str(em, e)})", pre)
+                    return _Code(f"H.dyn_fmt(ctx, {self.val_str(em, e)})", pre)
                 raise CompileError(node, f"{where} is not constant", "fixup")
             return self.format_fn(VAL.to_str(value), node)
         if kind == Arg.INTPV:
@@ -1363,9 +1363,11 @@ class Helpers:
     def call_route(ctx, fn, levels: int):
         """route(NAME): the route body runs `levels` run_actions levels deeper."""
         level = ctx.level + levels
-        if level > ctx.program.max_recursive_level:
+        limit = ctx.program.max_recursive_level
+        if level > limit:
+            # Kamailio checks at each nested block: it stops at the first level over the limit
             RT.core_log(ctx, L_ERR, "action.c:1552", "run_actions",
-                        f"too many recursive routing table lookups ({level}) giving up!")
+                        f"too many recursive routing table lookups ({limit + 1}) giving up!")
             return -1
         saved = ctx.level
         ctx.level = level
@@ -1398,9 +1400,10 @@ class Helpers:
         RT.core_log(ctx, L_ERR, "action.c:1371", "do_action", f"{msg}{limit} loops")
         RT.core_log(ctx, L_ERR, "action.c:1533", "do_action", f"run action error at: {at}")
 
-    _fmt_cache: dict = {}
-
     @staticmethod
-    def dyn_fmt(value: str):
-        """A run-time string given to a format parameter: its $pvs are expanded too."""
-        return _ConstFmt(value)
+    def dyn_fmt(ctx, value: str):
+        """A run-time string given to a format parameter is a format too (Kamailio runs the
+        fixup on it): its $pvs are expanded; parsed formats are cached per program."""
+        if "$" not in value:
+            return _ConstFmt(value)
+        return ctx.program.runtime_format(value)

@@ -84,6 +84,8 @@ class Program:
         self.compiler: Compiler | None = None
         self.rpc_commands: dict[str, tuple] = {}
         self.current_item = None                    # the modparam being applied
+        self.workdir: str | None = None             # -w
+        self.db_create = False                      # --db-create: create missing tables
         self._shm = None
         self._faked_msg = None
         self.slow_timer_jobs: list = []             # (interval seconds, callable) for the slow timer
@@ -444,6 +446,33 @@ class Program:
             self._faked_msg = faked_message()
         return self._faked_msg
 
+    def runtime_format(self, text: str):
+        """A format string known only at run time (a variable given to a format
+        parameter), parsed once and cached."""
+        cache = self.__dict__.setdefault("_runtime_formats", {})
+        fmt = cache.get(text)
+        if fmt is None:
+            from . import values as V
+            try:
+                parts = [p if isinstance(p, str) else self.pv_spec(p.text) for p in PV.parse_format(text)]
+            except (PV.PVSyntaxError, LookupError):
+                parts = [text]
+
+            def fmt(ctx, limit=8192, fparam=True, parts=parts):
+                out = []
+                for p in parts:
+                    if isinstance(p, str):
+                        out.append(p)
+                    else:
+                        try:
+                            out.append(V.fmt_str(p.get(ctx)))
+                        except RT.PVFail:
+                            pass
+                return "".join(out)
+            if len(cache) < 1000:
+                cache[text] = fmt
+        return fmt
+
     def rpc(self, method: str, *params):
         """Run an RPC command in this process; returns its reply or raises RpcFault."""
         from ..rpc import RpcContext, RpcFault
@@ -580,6 +609,9 @@ KNOWN_FUNCTION_MODULES = {
     "mq_add": "mqueue", "mq_fetch": "mqueue", "mq_size": "mqueue", "mq_pv_free": "mqueue",
     "record_route": "rr", "loose_route": "rr", "save": "registrar", "lookup": "registrar",
     "route_if_exists": "cfgutils", "check_route_exists": "cfgutils", "lock": "cfgutils",
+    "unlock": "cfgutils", "trylock": "cfgutils", "core_hash": "cfgutils", "set_gflag": "cfgutils",
+    "is_gflag": "cfgutils", "reset_gflag": "cfgutils", "rand_event": "cfgutils", "sleep": "cfgutils",
+    "usleep": "cfgutils",
     "xlog": "xlog", "xinfo": "xlog", "xdbg": "xlog", "pv_isset": "pv", "pv_unset": "pv",
 }
 SIP_PVS = {"ru", "rU", "rd", "rp", "rm", "si", "sp", "ci", "fu", "fU", "fd", "tu", "tU", "td", "ua",
@@ -589,4 +621,5 @@ KNOWN_PV_MODULES = {
     "var": "pv", "avp": "pv", "xavp": "pv", "shv": "pv", "pp": "pv", "TS": "pv", "Ts": "pv",
     "TV": "pv", "ru": "pv", "rU": "pv", "rm": "pv", "si": "pv", "sp": "pv", "ci": "pv",
     "mqk": "mqueue", "mqv": "mqueue", "mq_size": "mqueue", "sht": "htable", "rtimer_worker": "rtimer",
+    "RANDOM": "cfgutils",
 }

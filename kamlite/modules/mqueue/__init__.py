@@ -10,7 +10,10 @@ process) sees the same items; the item a process fetched ($mqk/$mqv) is its own.
 """
 from __future__ import annotations
 
-from ...log import L_ERR, L_INFO, L_WARN
+import os
+
+from ...db import DbUrlError, check_driver, parse_url
+from ...log import L_ERR, L_INFO, L_NOTICE, L_WARN
 from ...rpc import RpcFault
 from ...script import pv as PV
 from ...script import runtime as RT
@@ -31,6 +34,9 @@ class State:
         self.log = program.log
         self.defs: list[QueueDef] = []           # definition order
         self.db_url: str | None = None
+        self.db = None                           # parsed db_url
+        self.db_node = None
+        self.store = None                        # database side (mqueue/db.py), when used
         self.mqueue_size = 0
         self.mqueue_addmode = 0
         self.queues: dict[str, Queue] = {}
@@ -88,20 +94,33 @@ class State:
         self.mqueue_addmode = value
 
     def param_db_url(self, value: str, program) -> None:
-        scheme = value.split(":", 1)[0].lower()
-        if scheme not in ("sqlite", "mysql", "postgres", "postgresql"):
-            raise ValueError(f"unsupported db_url scheme '{scheme}' (sqlite, mysql, postgres)")
+        try:
+            self.db = parse_url(value)
+        except DbUrlError as e:
+            raise ValueError(str(e)) from None
         self.db_url = value
+        self.db_node = program.current_item
 
     def check(self, program) -> None:
         """After every modparam: a queue loaded from the database needs db_url (unlike
-        Kamailio 5.6, db_url may come after the mqueue definitions)."""
+        Kamailio 5.6, db_url may come after the mqueue definitions), and the db_url needs
+        its driver module loaded and its Python driver installed."""
         for d in self.defs:
             if d.dbmode in (1, 2) and not self.db_url:
                 self.log_module(L_ERR, "mqueue_db.c:42]: mqueue_db_init_con()",
                                 "failed to connect to the database, no db url")
                 raise FixupError(f"queue {d.name} has dbmode={d.dbmode} (load from the database) "
                                  "but db_url is not set", node=d.node)
+        if self.db is None:
+            return
+        if self.db.driver_module not in program.modules:
+            raise FixupError(f"db_url {self.db.safe} needs the database driver module "
+                             f"{self.db.driver_module}: loadmodule \"{self.db.driver_module}.so\"",
+                             node=self.db_node)
+        try:
+            check_driver(self.db)
+        except DbUrlError as e:
+            raise FixupError(str(e), node=self.db_node) from None
 
     # ---- lifecycle ----------------------------------------------------------------------------
     def init(self, program) -> None:
@@ -112,6 +131,77 @@ class State:
             q = Queue(shm, d.name, d.size, d.addmode, d.dbmode)
             self.queues[d.name] = q
             self.order.insert(0, q)
+        if self.db is not None and any(d.dbmode in (1, 2, 3) for d in self.defs):
+            self._open_store(program)
+            self._load(program)
+
+    # ---- the database -------------------------------------------------------------------------
+    def _open_store(self, program) -> None:
+        from ... import db as DB
+        from .db import Store
+        workdir = program.workdir or os.getcwd()
+        self.store = Store(DB.engine(self.db, workdir), workdir, create=program.db_create)
+
+    def _refuse(self, node, message: str):
+        from ...errors import ConfigError, Diagnostic
+        raise ConfigError(Diagnostic(self.program.location(node) if node is not None
+                                     else self.program.location(0), message, code="mqueue-db"))
+
+    def _load(self, program) -> None:
+        """Startup, main process, before the fork: first the items a failed save left in
+        the recovery file go to the database, then the dbmode 1/2 queues are loaded."""
+        from .db import DbError
+        loading = [d for d in self.defs if d.dbmode in (1, 2)]
+        try:
+            for name, n in self.store.flush_recovery().items():
+                self.log_module(L_NOTICE, "mqueue_db.c:0]: recovery()",
+                                f"{n} items of queue [{name}] from {self.store.recovery_path} "
+                                "written to the database")
+        except Exception as e:                    # database unreachable
+            msg = (f"cannot write the recovered items of {self.store.recovery_path} to the "
+                   f"database {self.db.safe}: {_db_error(e)}")
+            if loading:
+                self._refuse(self.db_node, msg)
+            self.log_module(L_WARN, "mqueue_db.c:0]: recovery()", msg + " (kept for the next start)")
+        for d in loading:
+            self.log_module(L_INFO, "mqueue_db.c:112]: mqueue_db_load_queue()",
+                            f"=============== loading queue table [{d.name}] from database")
+            try:
+                rows = self.store.load(d.name)
+            except DbError as e:
+                self._refuse(d.node, f"error loading mqueue {d.name} from the database: {e}")
+            except Exception as e:
+                self._refuse(d.node, f"error loading mqueue {d.name} from {self.db.safe}: {_db_error(e)}")
+            q = self.queues[d.name]
+            for k, v in rows:
+                if not q.add(k, v):
+                    self._refuse(d.node, f"shared memory is full while loading mqueue {d.name} "
+                                 f"({len(rows)} rows): raise -m")
+
+    def destroy(self, program) -> None:
+        """Shutdown, main process, after every child has exited: dbmode 1/3 queues are
+        appended to their tables, newest definition first; a save that fails keeps the
+        items in the recovery file."""
+        if self.store is None:
+            if self.db is None or not any(q.dbmode in (1, 3) for q in self.order):
+                return
+            self._open_store(program)
+        for q in self.order:
+            if q.dbmode not in (1, 3):
+                continue
+            self.log_module(L_INFO, "mqueue_api.c:76]: mq_destroy()", f"mqueue[{q.name}] dbmode[{q.dbmode}]")
+            items = q.items()
+            try:
+                self.store.save(q.name, items)
+            except Exception as e:
+                path = self.store.write_recovery(q.name, items)
+                self.log_module(L_ERR, "mqueue_db.c:311]: mqueue_db_save_queue()",
+                                f"failed to save queue [{q.name}] in {self.db.safe}: {_db_error(e)}; "
+                                f"{len(items)} items kept in {path}, they go to the database at "
+                                "the next start")
+                continue
+            q.clear()
+            self.log_module(L_INFO, "mqueue_db.c:317]: mqueue_db_save_queue()", f"queue [{q.name}] saved in db")
 
     def child_init(self, program, rank: int) -> None:
         self.fetched = {}
@@ -198,6 +288,12 @@ class State:
 
 
 ADD_ERROR_LINES = {"queue": 179, "key": 184, "val": 189}
+
+
+def _db_error(e: Exception) -> str:
+    """A database error in one line (SQLAlchemy's texts span several)."""
+    text = str(getattr(e, "orig", None) or e).strip().splitlines()
+    return text[0] if text else type(e).__name__
 
 
 def _partial_int(body) -> int:
@@ -292,5 +388,6 @@ MODULE = Module(
     state=State,
     mod_init=State.init,
     child_init=State.child_init,
+    destroy=State.destroy,
     check=State.check,
 )
