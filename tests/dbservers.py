@@ -45,6 +45,11 @@ class Server:
     def __init__(self, kind: str, url: str, proc: subprocess.Popen, tmp: str, port: int):
         self.kind, self.url, self.proc, self.tmp, self.port = kind, url, proc, tmp, port
 
+    def restart(self) -> None:
+        """Start the stopped server again, same data and port."""
+        self.proc = subprocess.Popen(self.proc.args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_port(self.port, self.proc)
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()

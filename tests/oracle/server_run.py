@@ -27,7 +27,7 @@ def _cmd(which: str, path: str, wd: str) -> list[str]:
     return [sys.executable, "-m", "kamlite", "-f", path, "-DD", "-E", "-w", wd]
 
 
-def run(which: str, cfg_text: str, marker: str, timeout: float = 15.0, settle: float = 0.0) -> dict:
+def run(which: str, cfg_text: str, marker: str, timeout: float = 15.0, settle: float = 0.5) -> dict:
     port = K.free_udp_port()
     text = cfg_text.replace("@PORT@", str(port)).replace("@MODULES@", K.MODULE_DIR)
     with tempfile.TemporaryDirectory(prefix="kamserver") as wd:
@@ -55,7 +55,7 @@ def run(which: str, cfg_text: str, marker: str, timeout: float = 15.0, settle: f
             os.kill(proc.pid, signal.SIGTERM)       # the main process only: the normal shutdown
         except ProcessLookupError:
             pass
-        end = time.monotonic() + 10
+        end = time.monotonic() + 70            # Kamailio waits up to 60 s for its children
         while time.monotonic() < end:
             r, _, _ = select.select([fd], [], [], 0.1)
             if r:

@@ -123,3 +123,51 @@ def test_examples_print_what_kamailio_prints(kamailio, name):
     ours = S.run("kamlite", text, EXAMPLES[name])
     assert real["found"] and ours["found"]
     assert ours["script"] == real["script"]
+
+
+DB_CFG = HEAD + """
+loadmodule "db_sqlite.so"
+loadmodule "mqueue.so"
+modparam("mqueue", "db_url", "sqlite:///@DB@")
+modparam("mqueue", "mqueue", "name=q1;dbmode=@DBMODE@")
+request_route { exit; }
+event_route[core:worker-one-init] {
+  xlog("L_INFO", "start size=$mq_size(q1)\\n");
+  if (mq_fetch("q1")) { xlog("L_INFO", "fetched $mqk(q1)\\n"); }
+  mq_add("q1", "k1", "v1"); mq_add("q1", "k2", "v2"); mq_add("q1", "k3", "v3");
+  xlog("L_INFO", "ready size=$mq_size(q1)\\n");
+}
+"""
+SCHEMA = ('CREATE TABLE q1 (id INTEGER PRIMARY KEY AUTOINCREMENT, key varchar(64) DEFAULT "" NOT NULL, '
+          'val varchar(4096) DEFAULT "" NOT NULL)')
+
+
+def _table_after_runs(which, dbmodes, tmp_path):
+    import sqlite3
+    path = tmp_path / f"{which}.db"
+    conn = sqlite3.connect(path)
+    conn.execute(SCHEMA)
+    conn.commit()
+    conn.close()
+    seen = []
+    for mode in dbmodes:
+        cfg = DB_CFG.replace("@DB@", str(path).lstrip("/").join(["/", ""])).replace("@DBMODE@", str(mode))
+        res = S.run(which, cfg, "ready size")
+        assert res["found"], res["stderr"]
+        conn = sqlite3.connect(path)
+        seen.append((res["script"], conn.execute("select id, key, val from q1 order by id").fetchall()))
+        conn.close()
+    return seen
+
+
+@pytest.mark.parametrize("dbmodes", [(1, 1), (3, 3), (2, 2), (1, 3, 2, 1)])
+def test_database_rows_as_kamailio_leaves_them(kamailio, dbmodes, tmp_path):
+    """The table after each run, and what each run loaded, match Kamailio's with db_sqlite."""
+    import os
+    if not os.path.exists(os.path.join(S.K.MODULE_DIR, "db_sqlite.so")):
+        from ..conftest import REQUIRE_EXTERNAL
+        msg = "Kamailio's db_sqlite module is missing (Debian package kamailio-sqlite-modules)"
+        pytest.fail(msg) if REQUIRE_EXTERNAL else pytest.skip(msg)
+    real = _table_after_runs("kamailio", dbmodes, tmp_path)
+    ours = _table_after_runs("kamlite", dbmodes, tmp_path)
+    assert ours == real

@@ -91,7 +91,7 @@ class Store:
             if "id" in t.c:
                 q = q.order_by(t.c.id)
             rows = []
-            result = conn.execution_options(yield_per=FETCH_ROWS).execute(q)
+            result = conn.execute(q.execution_options(yield_per=FETCH_ROWS))
             for part in result.partitions(FETCH_ROWS):
                 rows.extend((from_db(k), from_db(v)) for k, v in part)
             conn.execute(t.delete())
