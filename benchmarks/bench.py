@@ -148,12 +148,58 @@ def bench_loop():
         print(line)
 
 
+# ---- 4. mqueue persistence ------------------------------------------------------------------------
+def bench_mqueue_db():
+    n = int(os.environ.get("KAMLITE_BENCH_ITEMS", "100000"))
+    header(f"mqueue save and load of {n} items (dbmode=1)")
+    targets = [("SQLite", None)]
+    try:
+        from tests import dbservers
+        targets.append(("PostgreSQL", dbservers.start_postgres))
+    except Exception:
+        pass
+    for label, start in targets:
+        server = None
+        tmp = tempfile.mkdtemp(prefix="kamlite-bench")
+        try:
+            if start is None:
+                url, driver = "sqlite:///bench.db", "db_sqlite"
+            else:
+                try:
+                    server = start()
+                except BaseException as e:        # not installed: pytest's skip/fail
+                    print(f"  {label}: not available ({e})")
+                    continue
+                url, driver = server.url, "db_postgres"
+            text = (f'loadmodule "{driver}"\nloadmodule "mqueue"\n'
+                    f'modparam("mqueue", "db_url", "{url}")\n'
+                    f'modparam("mqueue", "mqueue", "name=bench;dbmode=1")\n')
+            program = kamlite.load(text=text, log=_quiet_log(), workdir=tmp, db_create=True)
+            queue = program.modules["mqueue"].state.queues["bench"]
+            for i in range(n):
+                queue.add(f"key-{i}", f"value number {i} of the benchmark")
+            t = time.perf_counter()
+            program.destroy_modules()
+            save = time.perf_counter() - t
+            t = time.perf_counter()
+            program = kamlite.load(text=text, log=_quiet_log(), workdir=tmp)
+            load = time.perf_counter() - t
+            assert program.modules["mqueue"].state.queues["bench"].size == n
+            print(f"  {label}: save {save:.2f} s ({n / save:,.0f} rows/s), "
+                  f"load {load:.2f} s ({n / load:,.0f} rows/s)")
+        finally:
+            if server is not None:
+                server.cleanup()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     print(f"kamlite {kamlite.__version__} on Python {sys.version.split()[0]}; "
           f"kamailio: {KAMAILIO or 'not installed'}")
     bench_load()
     bench_check_process()
     bench_loop()
+    bench_mqueue_db()
 
 
 if __name__ == "__main__":
