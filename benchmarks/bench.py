@@ -12,6 +12,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -193,13 +194,171 @@ def bench_mqueue_db():
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+# ---- 5. SIP: sipp OPTIONS against the server ------------------------------------------------------
+SIP_ROUTES = {
+    "OPTIONS -> sl_send_reply": 'sl_send_reply("200", "OK");',
+    "work route": ("$var(a) = 1; $var(b) = 2; $var(c) = $var(a) + $var(b); $var(d) = \"x\"; "
+                   "$var(e) = $var(d) + \"y\"; $var(f) = $var(c) * 3; $var(g) = $var(f) - 1; "
+                   "$var(h) = $rU; $var(i) = $ci; $var(j) = $var(g) + 7; "
+                   "mq_add(\"q\", \"$ci\", \"$rm\"); xlog(\"L_DBG\", \"work $var(j) $ci\\n\"); "
+                   "sl_send_reply(\"200\", \"OK\");"),
+}
+SIP_CFG = """#!KAMAILIO
+debug=2
+log_stderror=yes
+children={children}
+disable_tcp=yes
+listen=udp:127.0.0.1:{port}
+loadpath "{modules}"
+loadmodule "pv.so"
+loadmodule "xlog.so"
+loadmodule "sl.so"
+loadmodule "mqueue.so"
+modparam("mqueue", "mqueue", "name=q;size=1000")
+request_route {{ {route} }}
+event_route[core:worker-one-init] {{ xlog("L_ALERT", "== SIP READY ==\\n"); }}
+"""
+SIPP_OPTIONS = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="options">
+  <send><![CDATA[
+OPTIONS sip:bench@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:sipp@[local_ip]:[local_port]>;tag=[call_number]
+To: <sip:bench@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 OPTIONS
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+</scenario>
+"""
+
+
+def _tree_cpu(session: int) -> float:
+    """utime+stime (seconds) of every process in a session (the server's process tree)."""
+    total = 0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:          # field 6: session id
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def _sipp(scenario: str, port: int, rate: int, seconds: float, cwd: str) -> tuple[int, int]:
+    """(successful, failed) requests of a sipp run at `rate` per second for `seconds`."""
+    r = subprocess.run([shutil.which("sipp"), "-sf", scenario, f"127.0.0.1:{port}", "-i", "127.0.0.1",
+                        "-r", str(rate), "-l", "500", "-m", str(int(rate * seconds)), "-nostdin",
+                        "-timeout", f"{int(seconds) + 15}s", "-recv_timeout", "2000",
+                        "-buff_size", str(2 * 1024 * 1024)],
+                       capture_output=True, text=True, encoding="latin-1", cwd=cwd)
+
+    def count(label):
+        m = re.search(label + r"\s*\|\s*\d+\s*\|\s*(\d+)", r.stdout)
+        return int(m.group(1)) if m else 0
+    return count("Successful call"), count("Failed call")
+
+
+def _sip_server(which: str, cfg: str, wd: str):
+    """Start a server; its log is read (and dropped) by a thread so it never blocks."""
+    path = os.path.join(wd, f"{which}.cfg")
+    with open(path, "w") as fh:
+        fh.write(cfg)
+    cmd = ([KAMAILIO, "-f", path, "-DD", "-E", "-w", wd] if which == "kamailio"
+           else [sys.executable, "-m", "kamlite", "-f", path, "-DD", "-E", "-w", wd])
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    ready = threading.Event()
+
+    def read():
+        for line in proc.stderr:
+            if b"SIP READY" in line:
+                ready.set()
+        ready.set()
+    threading.Thread(target=read, daemon=True).start()
+    ready.wait(20)
+    return proc
+
+
+def _stop(proc):
+    import signal
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=70)
+    except Exception:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def sip_figures(which: str, route: str, children: int, seconds: float) -> dict:
+    """Highest sipp rate without failures (3 s steps), then CPU per request at that rate."""
+    with tempfile.TemporaryDirectory(prefix="kamlite-bench") as wd:
+        scen = os.path.join(wd, "options.xml")
+        with open(scen, "w") as fh:
+            fh.write(SIPP_OPTIONS)
+        port = K.free_udp_port()
+        cfg = SIP_CFG.format(children=children, port=port, modules=K.MODULE_DIR, route=route)
+        proc = _sip_server(which, cfg, wd)
+        try:
+            best = 0
+            for rate in (1000, 2000, 4000, 8000, 16000, 32000, 64000):
+                ok, failed = _sipp(scen, port, rate, 3, wd)
+                if failed or ok < rate * 3:
+                    break
+                best = rate
+            if not best:
+                return {"rate": 0}
+            cpu0 = _tree_cpu(proc.pid)
+            t = time.monotonic()
+            ok, failed = _sipp(scen, port, best, seconds, wd)
+            wall = time.monotonic() - t
+            cpu = _tree_cpu(proc.pid) - cpu0
+            return {"rate": best, "answered": ok, "failed": failed, "rps": ok / wall,
+                    "us_per_request": cpu / max(ok, 1) * 1e6}
+        finally:
+            _stop(proc)
+
+
+def bench_sip():
+    seconds = float(os.environ.get("KAMLITE_BENCH_SIP_SECONDS", "10"))
+    header(f"SIP: sipp OPTIONS, highest rate without failures, then {seconds:g} s at that rate; "
+           "server CPU (utime+stime of its process tree) per answered request")
+    if not shutil.which("sipp"):
+        print("  sipp not installed (Debian package sip-tester): skipped")
+        return
+    for label, route in SIP_ROUTES.items():
+        for children in (1, 2):
+            k = sip_figures("kamlite", route, children, seconds)
+            line = (f"  {label}, children={children}: kamlite {k.get('rps', 0):,.0f} req/s "
+                    f"(sipp rate {k['rate']}), {k.get('us_per_request', 0):.1f} us CPU/request")
+            if KAMAILIO:
+                r = sip_figures("kamailio", route, children, seconds)
+                line += (f"; kamailio {r.get('rps', 0):,.0f} req/s (rate {r['rate']}), "
+                         f"{r.get('us_per_request', 0):.1f} us CPU/request")
+                if r.get("us_per_request"):
+                    line += f"; CPU ratio {k.get('us_per_request', 0) / r['us_per_request']:.2f}"
+            print(line, flush=True)
+
+
 def main():
+    if sys.argv[1:]:
+        for name in sys.argv[1:]:
+            globals()[f"bench_{name}"]()
+        return
     print(f"kamlite {kamlite.__version__} on Python {sys.version.split()[0]}; "
           f"kamailio: {KAMAILIO or 'not installed'}")
     bench_load()
     bench_check_process()
     bench_loop()
     bench_mqueue_db()
+    bench_sip()
 
 
 if __name__ == "__main__":

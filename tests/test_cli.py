@@ -8,11 +8,13 @@ import time
 
 import pytest
 
+from tests.oracle.kamailio_run import free_udp_port
+
 HELLO = """#!KAMAILIO
 debug=2
 log_stderror=yes
 children=2
-listen=udp:127.0.0.1:15060
+listen=udp:127.0.0.1:@PORT@
 loadmodule "pv.so"
 loadmodule "xlog.so"
 request_route { exit; }
@@ -53,7 +55,7 @@ def kamlite(*args, cwd=None, timeout=30):
 @pytest.fixture
 def hello(tmp_path):
     p = tmp_path / "hello.cfg"
-    p.write_text(HELLO)
+    p.write_text(HELLO.replace("@PORT@", str(free_udp_port())))
     return p
 
 
@@ -136,7 +138,8 @@ def test_run_foreground_and_stop_on_sigterm(hello):
 
 def test_debug_flag_overrides_config(tmp_path):
     p = tmp_path / "d.cfg"
-    p.write_text('debug=1\nloadmodule "xlog"\nloadmodule "pv"\nrequest_route { exit; }\n'
+    p.write_text(f'debug=1\nlisten=udp:127.0.0.1:{free_udp_port()}\nloadmodule "xlog"\nloadmodule "pv"\n'
+                 'request_route { exit; }\n'
                  'event_route[core:worker-one-init] { xlog("L_DBG", "dbg shown\\n"); }\n')
     code, out = run_until([sys.executable, "-m", "kamlite", "-f", str(p), "-DD", "-E", "-ddd"], "dbg shown")
     assert "DEBUG: <script>: dbg shown" in out

@@ -130,6 +130,13 @@ class _ToNodes(Transformer):
         args = [a for a in c[1:-1] if a is not None]
         return N.Call(name.start_pos, rpar.end_pos, name.value, args, rpar.start_pos)
 
+    def bare_call(self, c):
+        # only a few core actions may be written without parentheses (cfg.y)
+        name = c[0]
+        if name.value not in BARE_ACTIONS:
+            raise SyntaxErrorAt(name.end_pos, "'('')' expected (function call)")
+        return N.Call(name.start_pos, name.end_pos, name.value, [], name.end_pos)
+
     # -- statements --
     def assign(self, c):
         pv, _eq, expr = c
@@ -294,6 +301,20 @@ _EXPECT_NAMES = {
 }
 
 
+class SyntaxErrorAt(Exception):
+    """Raised by a grammar action: a syntax error at an offset of the expanded text."""
+
+    def __init__(self, pos: int, message: str):
+        super().__init__(message)
+        self.pos = pos
+
+
+# core actions cfg.y accepts without parentheses
+BARE_ACTIONS = frozenset(("force_rport", "add_local_rport", "revert_uri", "force_tcp_alias",
+                          "set_forward_no_connect", "set_reply_no_connect", "set_forward_close",
+                          "set_reply_close"))
+
+
 def _describe_error(e: UnexpectedInput, text: str) -> str:
     if isinstance(e, UnexpectedEOF):
         return "syntax error: unexpected end of file (a '}' or ';' is missing?)"
@@ -320,6 +341,8 @@ def _describe_error(e: UnexpectedInput, text: str) -> str:
 def parse_expanded(src: Expanded) -> N.Config:
     try:
         items = get_parser().parse(src.text)
+    except SyntaxErrorAt as e:
+        raise ConfigError(Diagnostic(src.location(e.pos), f"syntax error: {e}", code="syntax")) from None
     except UnexpectedInput as e:
         pos = e.pos_in_stream if e.pos_in_stream is not None else len(src.text)
         if isinstance(e, UnexpectedToken) and e.token.type == "$END":

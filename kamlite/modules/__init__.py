@@ -20,18 +20,29 @@ import importlib
 import re
 from typing import Any, Callable, Optional
 
-# route types, as bits, for Function.route_types
+# route types, as bits, for Function.route_types (Kamailio's route.h)
 REQUEST_ROUTE = 1
 FAILURE_ROUTE = 2
-ONREPLY_ROUTE = 4
+TM_ONREPLY_ROUTE = 4                 # onreply_route[name] (tm)
 BRANCH_ROUTE = 8
 ONSEND_ROUTE = 16
 ERROR_ROUTE = 32
 LOCAL_ROUTE = 64
-CORE_ONREPLY_ROUTE = 128
+CORE_ONREPLY_ROUTE = 128             # reply_route / onreply_route without a name
 BRANCH_FAILURE_ROUTE = 256
-EVENT_ROUTE = REQUEST_ROUTE          # Kamailio runs event routes as request routes
-ANY_ROUTE = 0xFFFF
+ONREPLY_ROUTE = TM_ONREPLY_ROUTE | CORE_ONREPLY_ROUTE
+ONEVENT_ROUTE = 512
+EVENT_ROUTE = REQUEST_ROUTE | ONEVENT_ROUTE
+ANY_ROUTE = 0xFFFFFFFF
+
+
+def block_route_type(key: str) -> int:
+    """The route type a route block's body is checked against (cfg.y's rt): route[X]
+    blocks count as request routes; onreply_route[name] is tm's, reply_route the core's."""
+    kind = key.split(":", 1)[0]
+    return {"request": REQUEST_ROUTE, "route": REQUEST_ROUTE, "failure": FAILURE_ROUTE,
+            "onreply": TM_ONREPLY_ROUTE, "reply": CORE_ONREPLY_ROUTE, "branch": BRANCH_ROUTE,
+            "onsend": ONSEND_ROUTE, "event": EVENT_ROUTE}.get(kind, ANY_ROUTE)
 
 
 class Arg:

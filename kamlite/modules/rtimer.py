@@ -15,7 +15,6 @@ import time
 
 from ..log import L_ERR, L_INFO
 from ..server.processes import ProcessEntry
-from ..sip.message import faked_message
 from ..sip.params import ParamError, parse_params
 from . import Module, Param, PseudoVar
 

@@ -16,8 +16,9 @@ import re
 from ..cfg import nodes as N
 from ..errors import Diagnostics, Location
 from ..log import L_ERR, L_WARN
-from ..modules import Arg, FixupError, Function
+from ..modules import ANY_ROUTE, Arg, FixupError, Function, block_route_type
 from .. import posixre
+from . import oldtests
 from . import pv as PV
 from . import rve as R
 from . import runtime as RT
@@ -104,11 +105,18 @@ class Builder:
     def binop(self, e: N.BinOp) -> R.RVE:
         left = e.left
         if type(left) is N.Word and left.text in BEXPR_WORDS:
-            raise CompileError(e, f"old-style test '{left.text} {e.op} ...' needs SIP message "
-                               "support, which kamlite does not have yet", "unsupported")
+            try:
+                if left.text == "myself":
+                    right = e.right.text if type(e.right) is N.Word else ""
+                    test = oldtests.build_reversed(e.op, right, self)
+                else:
+                    test = oldtests.build(left.text, e.op, e.right, self)
+            except oldtests.OldTestError as err:
+                raise CompileError(e, f"{left.text} {e.op} ...: {err}", "syntax") from None
+            return R.leaf("bexpr", test, self.pos(e), e)
         if type(e.right) is N.Word and e.right.text == "myself":
-            raise CompileError(e, "'myself' tests need SIP message support, which kamlite does not have yet",
-                               "unsupported")
+            raise CompileError(e, "myself can only be compared with uri, from_uri, to_uri, src_ip or dst_ip",
+                               "syntax")
         a = self.build(left)
         b = self.build(e.right)
         op = R.BINARY_OPS[e.op]
@@ -116,6 +124,22 @@ class Builder:
             # '== $null' is 'not defined', '!= $null' is 'defined' (cfg.y)
             return self.mk1("notdefined" if op == "eq" else "defined", a, e)
         return self.mk2(op, a, b, e)
+
+    def const_value(self, e: R.RVE):
+        return self.comp._ce().val(e)
+
+    def value_fn(self, e: R.RVE):
+        """A callable ctx -> value for a non-constant operand of an old-style test."""
+        if e.op == "rval" and e.rval.kind == "pv":
+            spec = e.rval.value
+
+            def read(ctx, spec=spec):
+                try:
+                    return spec.get(ctx)
+                except RT.PVFail:
+                    return None
+            return read
+        return self.comp.value_function(e)
 
     def _type_error(self, e: R.RVE, exc: R.TypeMismatch, node):
         raise CompileError(node, f"bad expression: type mismatch: {exc.bad_t} instead of {exc.exp_t} "
@@ -182,6 +206,7 @@ class Compiler:
         self.route_funcs: dict[str, str] = {}      # route key -> python function name
         self.var_types: dict[int, str] = {}
         self.ir_cache: dict[int, R.RVE] = {}
+        self.route_type = ANY_ROUTE                  # the kind of block being compiled
         self._init_namespace()
 
     # ---- namespace --------------------------------------------------------------------------
@@ -226,6 +251,7 @@ class Compiler:
         return fname
 
     def compile_route(self, key: str, body: list) -> None:
+        self.route_type = block_route_type(key)
         fname = self.route_funcs[key]
         em = RouteEmitter(self, fname)
         em.w("_ret = 1")
@@ -476,6 +502,10 @@ class Compiler:
     def prepare_call(self, em, s: N.Call):
         """Find the function, prepare its arguments; returns (Function, [arg code], [lines])."""
         fn = self.program.find_function(s.name, len(s.args), s)
+        if not fn.route_types & self.route_type:
+            raise CompileError(N.Node(s.close, s.close + 1) if s.close else s,
+                               f"misused command {s.name}: it cannot be used in this kind of route block",
+                               "route-type")
         args = []
         pre: list[str] = []
         prepared = []
@@ -648,6 +678,11 @@ class Compiler:
             em.w("    " + self.set_code(target, "_v", vtype))
             if want:
                 em.w("    _ret = 1")
+        elif target.set_can_fail:
+            # a setter that refuses the value: Kamailio logs it and the assignment gives -1
+            em.w(f"_a = H.checked_set(ctx, {self.const(target, 'P')}, {code}, {e.span!r})")
+            if want:
+                em.w("_ret = _a")
         else:
             em.w(self.set_code(target, code, vtype))
             if want:
@@ -897,6 +932,8 @@ class Compiler:
             return self.spec_read(rv.value)
         if k == "action":
             return f"(1 if {self.action_raw(em, e)} > 0 else 0)", "i"
+        if k == "bexpr":
+            return f"{self.const(rv.value, 'B')}(ctx)", "i"
         raise CompileError(e.node, f"unsupported value {k}")
 
     def action_raw(self, em, e: R.RVE) -> str:
@@ -920,6 +957,17 @@ class Compiler:
             raise CompileError(call, "run-time function parameters are not supported inside expressions")
         f = self.const(fn.impl, "F")
         return f"H.call_in_expr(ctx, {f}, {1 if fn.sets_rc else 0}{''.join(', ' + a for a in args)})"
+
+    def value_function(self, e: R.RVE):
+        """An expression compiled as a function of the run context (old-style test
+        operands that are not constants)."""
+        self.counter += 1
+        fname = f"VALUE{self.counter}"
+        em = RouteEmitter(self, fname)
+        code, _t = self.val_code(em, e)
+        em.w(f"return {code}")
+        self.sources.append("\n".join([f"def {fname}(ctx, V=VARS):"] + em.lines))
+        return _LateRef(fname, self)
 
     def assign_in_expr(self, a: N.Assign) -> str:
         """'($x = expr)' as a value: compiled as a small function run in place."""
@@ -1334,6 +1382,15 @@ class Helpers:
             return VAL.fmt_str(spec.get(ctx))
         except RT.PVFail:
             return ""
+
+    @staticmethod
+    def checked_set(ctx, spec, value, pos: str) -> int:
+        r = spec.set(ctx, value)
+        if r is not None and r < 0:
+            RT.core_log(ctx, L_ERR, "lvalue.c:353", "lval_pvar_assign", "setting pvar failed")
+            RT.core_log(ctx, L_ERR, "lvalue.c:404", "lval_assign", f"assignment failed at pos: {pos}")
+            return -1
+        return 1
 
     @staticmethod
     def assign_failed(ctx, pos: str) -> None:

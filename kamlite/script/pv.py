@@ -194,6 +194,7 @@ class PVSpec:
     """
     writable = False
     can_fail = False
+    set_can_fail = False                    # set() may return a negative number (failed)
     vtype = "a"
     inline: str | None = None
     inline_set: str | None = None           # template with {ctx} and {value}
@@ -218,7 +219,7 @@ class SimplePV(PVSpec):
         super().__init__(text)
         self._get = getter
         self._set = setter
-        self.writable = setter is not None
+        self.writable = self.set_can_fail = setter is not None
         self.vtype = vtype
         self.can_fail = can_fail
 
@@ -226,7 +227,7 @@ class SimplePV(PVSpec):
         return self._get(ctx)
 
     def set(self, ctx, value):
-        self._set(ctx, value)
+        return self._set(ctx, value)
 
 
 class TransformedPV(PVSpec):

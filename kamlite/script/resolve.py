@@ -20,10 +20,6 @@ from . import runtime as RT
 from .compile import Compiler, CompileError, NULL_SPEC
 from . import values as VAL
 
-ROUTE_TYPE_BITS = {"request": M.REQUEST_ROUTE, "route": M.REQUEST_ROUTE, "failure": M.FAILURE_ROUTE,
-                   "onreply": M.ONREPLY_ROUTE, "reply": M.CORE_ONREPLY_ROUTE,
-                   "branch": M.BRANCH_ROUTE, "onsend": M.ONSEND_ROUTE, "event": M.EVENT_ROUTE}
-
 CORE_PVS = {"rc", "retcode", "?"}
 LOG_PARAMS = {"debug", "log_stderror", "log_facility", "log_name"}
 
@@ -88,6 +84,7 @@ class Program:
         self.db_create = False                      # --db-create: create missing tables
         self._shm = None
         self._faked_msg = None
+        self.sip = None                             # the SipCore (kamlite.sip.receive) once serving
         self.slow_timer_jobs: list = []             # (interval seconds, callable) for the slow timer
         self.max_while_loops = 100
         self.max_recursive_level = 256
@@ -314,7 +311,15 @@ class Program:
             return
         words = item.values
         if name in ("listen", "alias"):
-            (self.listen if name == "listen" else self.aliases).append(_socket_text(words))
+            text = _socket_text(words)
+            if name == "listen":
+                from ..sip.transport import ListenError, parse_listen
+                try:
+                    parse_listen(text)
+                except ListenError as e:
+                    self.error(item, f"bad listen value '{text}': {e}", "bad-global")
+                    return
+            (self.listen if name == "listen" else self.aliases).append(text)
             return
         value = _global_value(words, kinds)
         if value is _BAD:
@@ -442,8 +447,9 @@ class Program:
     def faked_msg(self):
         """This process' faked request (timer and event routes); changes to it persist."""
         if self._faked_msg is None:
-            from ..sip.message import faked_message
-            self._faked_msg = faked_message()
+            from ..sip.message import ParseLog, faked_message
+            self._faked_msg = faked_message(ParseLog(self.log))
+        self._faked_msg.id += 1           # faked_msg_get_next(): a new message id per use
         return self._faked_msg
 
     def runtime_format(self, text: str):

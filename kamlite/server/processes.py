@@ -20,7 +20,9 @@ import signal
 import sys
 import time
 
-from ..log import L_ALERT, L_ERR, L_INFO, L_NOTICE
+from ..log import L_ALERT, L_ERR, L_INFO, L_NOTICE, L_WARN
+from ..sip.receive import SipCore
+from ..sip.transport import Sockets
 from .shm import defer_exit
 
 
@@ -30,6 +32,29 @@ class ProcessEntry:
     description: str
     run: object = None              # callable(server, entry) executed in the child
     pid: int = 0
+    socket: object = None           # the SIP socket a receiver serves
+
+
+class ProcessTable:
+    """The process table (index, pid, description) in shared memory, for core.ps and
+    core.psx in the RPC processes.  Main writes it before the first fork and writes each
+    child's pid as it forks it; a child forked early (the ctl handler) so sees the pids
+    of the processes forked after it.  Layout: one 32-bit pid word per process; the
+    descriptions never change, so they stay in this Python object (copied by fork)."""
+
+    def __init__(self, shm, table: list[ProcessEntry]):
+        self.shm = shm
+        self.descriptions = [e.description for e in table]
+        self.started = time.time()                  # core.uptime's up_since
+        self.ptr = shm.alloc_words(len(table))
+        self.set_pid(0, os.getpid())
+
+    def set_pid(self, index: int, pid: int) -> None:
+        self.shm.w[(self.ptr >> 2) + index] = pid   # one aligned word: no lock needed
+
+    def rows(self) -> list[tuple[int, int, str]]:
+        w, base = self.shm.w, self.ptr >> 2
+        return [(i, w[base + i], d) for i, d in enumerate(self.descriptions)]
 
 
 class Server:
@@ -43,18 +68,17 @@ class Server:
         self.table: list[ProcessEntry] = []
         self.children: dict[int, ProcessEntry] = {}
         self.is_main = True
+        self.process_table: ProcessTable | None = None
 
     # ---- the process table ------------------------------------------------------------------
     def build_table(self) -> None:
         p = self.program
         self.table = [ProcessEntry(0, "main process - attendant")]
-        sockets = p.listen or ["udp:*:5060"]
         children = max(int(p.core.get("children") or 1), 1)
-        for sock in sockets:
-            desc = _socket_description(sock)
+        for si in p.sip.sockets.udp:
             for i in range(children):
-                self.table.append(ProcessEntry(len(self.table), f"udp receiver child={i} sock={desc}",
-                                               self._worker))
+                self.table.append(ProcessEntry(len(self.table), f"udp receiver child={i} sock={si.description}",
+                                               self._worker, socket=si))
         self.table.append(ProcessEntry(len(self.table), "slow timer", self._slow_timer))
         for name in ("timer", "secondary timer"):
             self.table.append(ProcessEntry(len(self.table), name, self._idle))
@@ -73,13 +97,21 @@ class Server:
             os.chdir(self.workdir)
         p = self.program
         self.log.set_process(0)
+        p.sip = SipCore(p, Sockets.from_program(p))
+        for si in p.sip.sockets.listen:
+            if si.proto != "udp":
+                self.log.core(L_WARN, "kamlite]: main()", f"{si.full_name} is not served: kamlite serves SIP over UDP only")
         self.build_table()
         self.log.core(L_INFO, "main.c:3055]: main()",
                       f"processes (at least): {len(self.table)} - shm size: "
                       f"{int(p.core.get('shm_mem_size') or 64) * 1024 * 1024} - pkg size: 8388608")
         p.init_modules()
+        if not p.sip.sockets.bind(self.log):    # bound before the fork: the workers share them
+            self._remove_pidfile()
+            return 255
         if p.needs_shm:
             p.shm                   # the pool must exist before the fork
+            p.process_table = self.process_table = ProcessTable(p.shm, self.table)
         # Signals wait while the children are forked; the supervisor then takes them one
         # at a time with sigwait (no handler races).
         signal.pthread_sigmask(signal.SIG_BLOCK, SUPERVISED)
@@ -95,6 +127,8 @@ class Server:
         if pid:
             entry.pid = pid
             self.children[pid] = entry
+            if self.process_table is not None:
+                self.process_table.set_pid(entry.rank, pid)
             return
         # child
         self.is_main = False
@@ -183,6 +217,9 @@ class Server:
             except OSError:
                 pass
         self.program.destroy_modules()
+        self._remove_pidfile()
+
+    def _remove_pidfile(self) -> None:
         if self.pidfile:
             try:
                 os.unlink(self.pidfile)
@@ -206,7 +243,8 @@ class Server:
         if entry.rank == 1:
             if not self.program.run_worker_one_init():
                 return -1 & 0xFF
-        return self._idle(server, entry)
+        self.program.sip.serve(entry.socket)
+        return 0
 
     def _slow_timer(self, server, entry: ProcessEntry) -> int:
         """Runs the jobs modules registered for the core slow timer (rtimer mode 0)."""
@@ -238,14 +276,3 @@ SUPERVISED = {signal.SIGTERM, signal.SIGINT, signal.SIGCHLD, signal.SIGHUP}
 
 def _noop(signum, frame):
     pass
-
-
-def _socket_description(sock: str) -> str:
-    """'udp:127.0.0.1:5060 advertise ...' -> '127.0.0.1:5060' as core.psx shows it."""
-    text = sock.split()[0] if sock else "*:5060"
-    parts = text.split(":")
-    if parts and parts[0] in ("udp", "tcp", "tls", "sctp", "ws", "wss", "any"):
-        parts = parts[1:]
-    if len(parts) == 1:
-        parts.append("5060")
-    return ":".join(parts)

@@ -7,11 +7,13 @@ import time
 
 import pytest
 
+from tests.oracle.kamailio_run import free_udp_port
+
 CFG = """#!KAMAILIO
 debug=2
 log_stderror=yes
 children=2
-listen=udp:127.0.0.1:15070
+listen=udp:127.0.0.1:@PORT@
 loadmodule "pv.so"
 loadmodule "xlog.so"
 request_route { exit; }
@@ -21,7 +23,7 @@ event_route[core:worker-one-init] { xlog("L_INFO", "worker one up\\n"); }
 
 def start(tmp_path, *extra):
     cfg = tmp_path / "k.cfg"
-    cfg.write_text(CFG)
+    cfg.write_text(CFG.replace("@PORT@", str(free_udp_port())))
     return subprocess.Popen([sys.executable, "-m", "kamlite", "-f", str(cfg), *extra],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
@@ -52,7 +54,7 @@ def test_a_child_that_dies_stops_the_server(tmp_path):
 def test_daemon_mode_writes_a_pid_file(tmp_path):
     pidfile = tmp_path / "k.pid"
     cfg = tmp_path / "k.cfg"
-    cfg.write_text(CFG.replace("log_stderror=yes", "log_stderror=no"))
+    cfg.write_text(CFG.replace("log_stderror=yes", "log_stderror=no").replace("@PORT@", str(free_udp_port())))
     r = subprocess.run([sys.executable, "-m", "kamlite", "-f", str(cfg), "-P", str(pidfile)], timeout=20)
     assert r.returncode == 0
     deadline = time.time() + 10

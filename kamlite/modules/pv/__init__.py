@@ -15,7 +15,7 @@ from ...script import runtime as RT
 from ...script import values as VAL
 from ...server.shm import SharedLock
 from .. import Arg, FixupError, Function, Module, Param, PseudoVar
-from . import trans
+from . import sip, trans
 
 
 class State:
@@ -437,7 +437,7 @@ def typeof(state, ctx, spec, tname):
     try:
         v = spec.get(ctx)
     except RT.PVFail:
-        v = None
+        return -1                  # Kamailio: a failing get matches no type at all
     actual = "null" if v is None else ("int" if v.__class__ is int else "str")
     return 1 if actual == tname else -1
 
@@ -488,6 +488,7 @@ MODULE = Module(
         "timef": PseudoVar(make=_make_timef(False), needs_name=True),
         "utimef": PseudoVar(make=_make_timef(True), needs_name=True),
         "version": PseudoVar(get=get_version, takes_name=True),
+        **sip.SIP_PVS,
     },
     transforms=trans.TRANSFORMS,
     state=State,

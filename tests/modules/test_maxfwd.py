@@ -1,0 +1,145 @@
+"""maxfwd against Kamailio 5.6.3 (tests/modules/data/maxfwd.json, recorded with
+`python -m tests.modules.sipcases record maxfwd`), load-time refusals, and a live run."""
+import os
+
+import pytest
+
+import kamlite
+from kamlite.errors import ConfigError
+from kamlite.log import Log
+from tests.conftest import need_program
+from tests.modules.sipcases import DATA, Case, Group, Kamlite, compare, digest, load_recorded, req
+
+R = "\n".join
+MODS = ("pv", "xlog", "sl", "maxfwd")
+
+
+def mf(value):
+    return f"Max-Forwards: {value}\r\n"
+
+
+SHOW = '    xlog("L_INFO", "rc=$rc mf=[$hdr(Max-Forwards)]\\n");'
+
+CASES = [
+    Case("process", R(['    xlog("L_INFO", "before=[$hdr(Max-Forwards)]\\n");',
+                       '    $var(r) = mf_process_maxfwd_header("10");',
+                       '    xlog("L_INFO", "r=$var(r) mf=[$hdr(Max-Forwards)]\\n");',
+                       '    $var(r) = mf_process_maxfwd_header("10");',
+                       '    xlog("L_INFO", "r=$var(r) mf=[$hdr(Max-Forwards)]\\n");']),
+         [req(), req(maxfwd=mf(10)), req(maxfwd=mf(1)), req(maxfwd=mf(0)), req(maxfwd=""),
+          req(maxfwd=mf(100)), req(maxfwd=mf(71)), req(maxfwd=mf("abc")), req(maxfwd=mf("99999")),
+          req(maxfwd=mf("123456")), req(maxfwd=mf("007")), req(maxfwd="Max-Forwards:   5\r\n"),
+          req(maxfwd=mf("5 6")), req(maxfwd="Max-Forwards:\r\n"), req(maxfwd=mf("65537"))]),
+    Case("trailing_blanks", R(['    mf_process_maxfwd_header("10");',
+                               '    xlog("L_INFO", "rc=$rc mf=[$hdr(Max-Forwards)]\\n");']),
+         [req(maxfwd="Max-Forwards: 5  \r\n"), req(maxfwd="Max-Forwards: 10\t\r\n")]),
+    Case("stock", R(['    if (!mf_process_maxfwd_header("10")) {',
+                     '        sl_send_reply("483", "Too Many Hops");',
+                     '        exit;',
+                     '    }',
+                     '    xlog("L_INFO", "went on: $hdr(Max-Forwards)\\n");']),
+         [req(), req(maxfwd=mf(0)), req(maxfwd=mf("x")), req(maxfwd="")]),
+    Case("limits", R(['    $var(l) = 300;', '    mf_process_maxfwd_header("$var(l)");', SHOW,
+                      '    $var(l) = -1;', '    mf_process_maxfwd_header("$var(l)");', SHOW,
+                      '    $var(l) = 3;', '    maxfwd_process("$var(l)");', SHOW,
+                      '    process_maxfwd("255");', SHOW]),
+         [req(), req(maxfwd="")]),
+    Case("lt", R(['    is_maxfwd_lt("70");', SHOW, '    is_maxfwd_lt("71");', SHOW, '    is_maxfwd_lt("5");', SHOW,
+                  '    maxfwd_at_least("0");', SHOW, '    mf_lowlimit("256");', SHOW,
+                  '    mf_process_maxfwd_header("10");', '    is_maxfwd_lt("70");', SHOW]),
+         [req(), req(maxfwd=mf(3)), req(maxfwd=""), req(maxfwd=mf("bad")), req(maxfwd=mf(70))]),
+]
+
+GROUPS = [
+    Group("maxfwd", CASES, modules=MODS),
+    Group("maxfwd_limit", [Case("limit10", R(['    mf_process_maxfwd_header("70");', SHOW,
+                                              '    mf_process_maxfwd_header("70");', SHOW]),
+                                [req(), req(maxfwd=mf(11)), req(maxfwd=mf(10)), req(maxfwd=mf(9))])],
+          top='modparam("maxfwd", "max_limit", 10)\n', modules=MODS),
+]
+DATA_FILE = os.path.join(DATA, "maxfwd.json")
+
+
+@pytest.fixture(scope="module")
+def recorded():
+    data = load_recorded(DATA_FILE)
+    for g in GROUPS:
+        assert data[g.name]["digest"] == digest(g), \
+            "the cases changed: re-record with python -m tests.modules.sipcases record maxfwd"
+    return data
+
+
+# differences that come from the SIP core, not from this module
+CORE: dict = {}
+
+
+@pytest.mark.parametrize("group, case", [
+    pytest.param(g.name, c.name, marks=[pytest.mark.xfail(reason=CORE[c.name])] if c.name in CORE else [])
+    for g in GROUPS for c in g.cases])
+def test_like_kamailio(recorded, group, case):
+    g = next(x for x in GROUPS if x.name == group)
+    one = Group(g.name, [c for c in g.cases if c.name == case], g.top, g.modules)
+    diffs = list(compare(one, recorded))
+    assert not diffs, "\n".join(f"{n}[{i}] {what}:\n  kamailio: {e!r}\n  kamlite:  {got!r}"
+                                for n, i, what, e, got in diffs)
+
+
+def test_the_script_sees_the_decremented_value():
+    kl = Kamlite(Group("x", [Case("see", R(['    mf_process_maxfwd_header("10");',
+                                             '    if (search("^Max-Forwards: +9")) xlog("L_INFO", "found\\n");']),
+                                  [])], modules=MODS + ("textops",)))
+    replies, changed, lines, msg = kl.run(req(callid="see", maxfwd=mf(10)))
+    assert lines == ["INFO: <script>: found"]
+    assert "Max-Forwards:  9\r\n" in msg.buf
+    assert not msg.lumps
+
+
+@pytest.mark.parametrize("body", ['mf_process_maxfwd_header("ten");', 'is_maxfwd_lt("x");',
+                                  'mf_process_maxfwd_header("10", "1");'])
+def test_refused_at_load_time(body):
+    with pytest.raises(ConfigError) as e:
+        kamlite.load(text='loadmodule "maxfwd"\nrequest_route {\n' + body + "\n}\n", log=Log(debug=2))
+    assert "<config>:3:" in str(e.value) and "error: function" in str(e.value)
+
+
+def test_live():
+    need_program("kamailio", "kamailio")
+    from tests.modules.sipcases import join_lines, norm_reply
+    from tests.oracle.sip_run import SipServer, ready_route
+    cfg = ('#!KAMAILIO\ndebug=2\nlog_stderror=yes\nchildren=1\ndisable_tcp=yes\n'
+           'listen=udp:127.0.0.1:@PORT@\nloadpath "@MODULES@"\n'
+           + "".join(f'loadmodule "{m}.so"\n' for m in MODS)
+           + 'request_route {\n    if (!mf_process_maxfwd_header("10")) {\n'
+             '        sl_send_reply("483", "Too Many Hops");\n        exit;\n    }\n'
+             '    xlog("L_INFO", "mf=[$hdr(Max-Forwards)]\\n");\n    sl_send_reply("200", "OK");\n}\n'
+           + ready_route())
+    results = {}
+    for which in ("kamailio", "kamlite"):
+        with SipServer(which, cfg) as srv:
+            out = []
+            for r in (req(), req(maxfwd=mf(0)), req(maxfwd="")):
+                data = r.replace("@CPORT@", str(srv.client_port)).encode("latin-1")
+                replies = srv.send(data, wait=0.5, expect=1)
+                out.append(([norm_reply(x.decode("latin-1"), srv.client_port) for x in replies],
+                            join_lines(srv.take_lines())))
+            results[which] = out
+    assert results["kamlite"] == results["kamailio"]
+
+
+# ---- live: the recorded cases through a kamlite server, forward() included -----------------------------
+@pytest.fixture(scope="module")
+def live_diffs(recorded):
+    from tests.modules.sipcases import live_replay
+    return [d for g in GROUPS for d in live_replay(g, recorded)]
+
+
+LIVE_CORE: dict = {}
+
+
+@pytest.mark.parametrize("group, case", [
+    pytest.param(g.name, c.name, marks=[pytest.mark.xfail(reason=LIVE_CORE[c.name])] if c.name in LIVE_CORE else [])
+    for g in GROUPS for c in g.cases])
+def test_live_server_like_kamailio(live_diffs, group, case):
+    diffs = [d for d in live_diffs if d[0] == case]
+    assert not diffs, "\n".join(f"{n}[{i}] {what}:\n  kamailio: {e!r}\n  kamlite:  {got!r}"
+                                for n, i, what, e, got in diffs)
