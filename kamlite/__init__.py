@@ -16,11 +16,12 @@ KAMAILIO_VERSION = "5.6.3"
 
 def load(path: str | None = None, text: str | None = None, defines: dict | None = None,
          params: dict | None = None, log=None, cwd: str | None = None, init: bool = True,
-         workdir: str | None = None, db_create: bool = False):
+         workdir: str | None = None, db_create: bool = False, trace: bool = False):
     """Load a config (from a file, or from text) into a Program ready to run.
 
     defines: {"WITH_X": None, "PORT": "5080"} as with kamailio -A.
     params:  {(module, param): value} to override modparams, {("core", "debug"): 3} for globals.
+    trace:   compile the routes with step-trace hooks: each run's ctx.trace lists what ran.
     Raises ConfigError with every problem found, each with file:line:col.
     """
     from .cfg.parser import parse_expanded
@@ -38,6 +39,7 @@ def load(path: str | None = None, text: str | None = None, defines: dict | None 
     program = Program(config, path or "<config>", log=log, param_overrides=params)
     program.workdir = workdir
     program.db_create = db_create
+    program.tracing = trace
     program.load()
     if init:
         program.init_modules()

@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("-n", dest="children", type=int, default=None, help="number of children per socket")
     ap.add_argument("-w", dest="workdir", default=None, help="working directory")
     ap.add_argument("-P", dest="pidfile", default=None, help="pid file")
+    ap.add_argument("--trace", nargs="?", const="-", default=None, metavar="FILE",
+                    help="print a step trace of every route run (to FILE, default stderr): "
+                         "file:line, statement, arguments after expansion, return code")
     ap.add_argument("--db-create", action="store_true",
                     help="create missing database tables (mqueue) instead of refusing to start")
     ap.add_argument("-L", dest="modpath", default=None, help="module path (accepted, ignored)")
@@ -117,6 +120,8 @@ def _run(args, path: str, defines: dict) -> int:
     program.workdir = os.path.abspath(args.workdir) if args.workdir else None
     program.db_create = args.db_create
     _apply_command_line(program, args)
+    if args.trace:
+        _setup_trace(program, args.trace, log)
     program.load()
     if args.check:
         warnings = program.diags.warnings
@@ -130,6 +135,16 @@ def _run(args, path: str, defines: dict) -> int:
     from .server.processes import Server
     server = Server(program, foreground=args.no_daemon > 0, pidfile=args.pidfile, workdir=args.workdir)
     return server.run()
+
+
+def _setup_trace(program, target: str, log) -> None:
+    """--trace: routes compiled with trace hooks; events go to stderr or a file, on their
+    own lines (not log lines), from every process."""
+    from .script.trace import StreamSink
+    fd = 2 if target == "-" else os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    sink = StreamSink(fd, log)
+    program.tracing = True
+    program.trace_sink = lambda: sink
 
 
 def _apply_command_line(program, args) -> None:

@@ -19,6 +19,7 @@ from ..log import L_ERR, L_WARN
 from ..modules import ANY_ROUTE, Arg, FixupError, Function, block_route_type
 from .. import posixre
 from . import oldtests
+from . import trace as TR
 from . import pv as PV
 from . import rve as R
 from . import runtime as RT
@@ -207,13 +208,15 @@ class Compiler:
         self.var_types: dict[int, str] = {}
         self.ir_cache: dict[int, R.RVE] = {}
         self.route_type = ANY_ROUTE                  # the kind of block being compiled
+        self.route_name = ""
+        self.tracing = bool(getattr(program, "tracing", False))
         self._init_namespace()
 
     # ---- namespace --------------------------------------------------------------------------
     def _init_namespace(self):
         ns = self.ns
         ns.update({
-            "VARS": self.program.vars, "EXIT": RT.EXIT, "EvalError": RT.EvalError,
+            "VARS": self.program.vars, "EXIT": RT.EXIT, "EvalError": RT.EvalError, "TR": TR,
             "ScriptExit": RT.ScriptExit, "PVFail": RT.PVFail,
             "_w": VAL.wrap, "_ts": VAL.to_str, "_fs": VAL.fmt_str, "_io": RT.int_of,
             "_iq": RT.int_of_quiet, "_div": RT.div, "_mod": RT.mod, "_shl": VAL.shl,
@@ -252,10 +255,17 @@ class Compiler:
 
     def compile_route(self, key: str, body: list) -> None:
         self.route_type = block_route_type(key)
+        self.route_name = key[6:] if key.startswith("route:") else key
+        self.current_key = key
         fname = self.route_funcs[key]
         em = RouteEmitter(self, fname)
         em.w("_ret = 1")
+        decl = self.program.route_decl.get(key)
+        if self.tracing:
+            em.w(f"TR.event(ctx, {self.site('enter', decl)})")
         ok = self.block(em, body, want=True, in_loop=False, nested=False)
+        if self.tracing:
+            em.w(f"TR.event(ctx, {self.site('exit', decl)}, (), _ret)")
         em.w("return _ret")
         head = f"def {fname}(ctx, V=VARS):"
         self.sources.append("\n".join([head] + em.lines))
@@ -306,6 +316,9 @@ class Compiler:
             self.call_stmt(em, s, want)
         elif t is N.Assign:
             self.assign(em, s, want)
+            if self.tracing:
+                target = self.pv_spec(s.target.text, s.target)
+                em.w(f"TR.event(ctx, {self.site('assign', s)}, (TR.read(ctx, {self.const(target, 'P')}),))")
         elif t is N.If:
             self.if_stmt(em, s, want, in_loop)
         elif t is N.While:
@@ -316,6 +329,19 @@ class Compiler:
             self.ret_stmt(em, s, want, in_loop)
         else:
             raise CompileError(s, f"unsupported statement {t.__name__}")
+
+    def site(self, kind: str, node) -> str:
+        """A trace site constant for a statement (or a route block)."""
+        if node is None:
+            loc, text = Location(self.program.path, 0, 0), ""
+        else:
+            loc = self.loc(node)
+            src = self.program.config.source.text
+            if type(node) is N.If:
+                text = f"if ({src[node.cond.pos:node.cond.end]})"
+            else:
+                text = src[node.pos:node.end].split("\n", 1)[0].strip()
+        return self.const(TR.Site(kind, self.route_name, loc.file, loc.line, text), "S")
 
     def cline(self, node) -> str:
         """'file:line' as Kamailio's 'run action error at' prints it."""
@@ -465,6 +491,19 @@ class Compiler:
         if Arg.FMT in fn.args:
             # a format result too long for Kamailio's buffer fails the function (-1)
             call = f"H.call_fmt(ctx, {f}{''.join(', ' + a for a in args_code)})"
+        if self.tracing:
+            em.w(f"_ta = TR.expand(ctx, ({''.join(a + ', ' for a in args_code)}))")
+            em.w(f"_r = {call}")
+            if fn.sets_rc:
+                em.w("ctx.rc = _r")
+            em.w(f"TR.event(ctx, {self.site('call', s)}, _ta, _r)")
+            if fn.sets_rc:
+                em.w("if not _r: raise EXIT")
+            if want:
+                em.w("_ret = _r")
+            if pre_lines:
+                em.w("if ctx.exiting: raise EXIT")
+            return
         if fn.sets_rc:
             em.w(f"_r = ctx.rc = {call}")
             em.w("if not _r: raise EXIT")
@@ -491,6 +530,8 @@ class Compiler:
             if fname is None:
                 raise CompileError(s, f'route "{name}" not found', "undefined-route")
             em.w(f"_r = ctx.rc = H.call_route(ctx, {fname}, {em.depth + 1})")
+            if self.tracing:
+                em.w(f"TR.event(ctx, {self.site('call', s)}, (), _r)")
         else:
             e = self.expr(arg)
             code = self.val_str(em, e)
@@ -721,12 +762,17 @@ class Compiler:
             cond = self.cond_code(em, e)
         em.w(f"if {cond}:")
         em.ind += 1
+        if self.tracing:
+            em.w(f"TR.event(ctx, {self.site('cond', s)}, (True,))")
         self.block(em, s.then, want, in_loop)
         em.ind -= 1
-        if s.orelse:
+        if s.orelse or self.tracing:
             em.w("else:")
             em.ind += 1
-            self.block(em, s.orelse, want, in_loop)
+            if self.tracing:
+                em.w(f"TR.event(ctx, {self.site('cond', s)}, (False,))")
+            if s.orelse:
+                self.block(em, s.orelse, want, in_loop)
             em.ind -= 1
 
     def while_stmt(self, em, s: N.While, want: bool) -> None:
@@ -865,6 +911,12 @@ class Compiler:
             code = self.int_code(em, e)
             if self.can_fail(e):
                 code = (f"H.guard_int(ctx, lambda: {code})")
+        if self.tracing:
+            em.w(f"_r = {code if code is not None else ('1' if kind == 'return' else 'None')}")
+            em.w(f"TR.event(ctx, {self.site({'exit': 'exit-script'}.get(kind, kind), s)}, (), _r)")
+            if kind == "return":
+                em.w(f"TR.event(ctx, {self.site('exit', self.program.route_decl.get(self.current_key))}, (), _r)")
+            code = "_r" if code is not None else None
         if kind == "return":
             if code is None:
                 em.w("return 1")

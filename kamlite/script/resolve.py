@@ -85,6 +85,8 @@ class Program:
         self._shm = None
         self._faked_msg = None
         self.sip = None                             # the SipCore (kamlite.sip.receive) once serving
+        self.tracing = False                        # routes compiled with trace hooks (load(trace=True))
+        self.trace_sink = list                      # makes each run's ctx.trace (a list by default)
         self.slow_timer_jobs: list = []             # (interval seconds, callable) for the slow timer
         self.max_while_loops = 100
         self.max_recursive_level = 256
@@ -509,12 +511,19 @@ class Program:
             if lm.module.destroy is not None:
                 lm.module.destroy(lm.state, self) if lm.module.state else lm.module.destroy(self)
 
+    def new_context(self, msg, route_type: int) -> RT.Context:
+        """The context of one top-level run (collecting a trace when tracing)."""
+        ctx = RT.Context(self, msg, route_type)
+        if self.tracing:
+            ctx.trace = self.trace_sink()
+        return ctx
+
     def run(self, key: str, msg=None, route_type: int = M.REQUEST_ROUTE) -> RT.Context:
         """Run a route as a top-level route (a message, a timer tick, an event)."""
         fn = self.routes.get(key)
         if fn is None:
             raise KeyError(f"no route {key}")
-        ctx = RT.Context(self, msg, route_type)
+        ctx = self.new_context(msg, route_type)
         try:
             ctx.rc = 0
             fn(ctx)

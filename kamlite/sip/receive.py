@@ -38,6 +38,7 @@ class SipCore:
             if core.get("server_signature", 1) else None
         self.request_filters = []          # module callables (msg) -> False to drop silently
         self.sent = None                   # a list when sending is captured (in-process runs)
+        self.last_context = None           # the Context of the last route run (tests, harness)
 
     # ---- receiving ----------------------------------------------------------------------------
     def serve(self, si) -> None:
@@ -120,7 +121,7 @@ class SipCore:
                                           "and no other config routing engine registered\n")
                 return -1
             return None
-        ctx = RT.Context(program, msg, route_type)
+        ctx = self.last_context = program.new_context(msg, route_type)
         try:
             ret = fn(ctx)
         except RT.ScriptExit:
