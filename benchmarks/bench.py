@@ -208,6 +208,7 @@ debug=2
 log_stderror=yes
 children={children}
 disable_tcp=yes
+maxbuffer=2097152
 listen=udp:127.0.0.1:{port}
 loadpath "{modules}"
 loadmodule "pv.so"
@@ -253,18 +254,20 @@ def _tree_cpu(session: int) -> float:
     return total / tick
 
 
-def _sipp(scenario: str, port: int, rate: int, seconds: float, cwd: str) -> tuple[int, int]:
-    """(successful, failed) requests of a sipp run at `rate` per second for `seconds`."""
+def _sipp(scenario: str, port: int, rate: int, seconds: float, cwd: str) -> tuple[int, int, float]:
+    """(successful, failed, wall seconds) of a sipp run at `rate` requests/s for `seconds`."""
+    t = time.monotonic()
     r = subprocess.run([shutil.which("sipp"), "-sf", scenario, f"127.0.0.1:{port}", "-i", "127.0.0.1",
                         "-r", str(rate), "-l", "500", "-m", str(int(rate * seconds)), "-nostdin",
-                        "-timeout", f"{int(seconds) + 15}s", "-recv_timeout", "2000",
+                        "-timeout", f"{int(seconds) * 3 + 15}s", "-recv_timeout", "2000",
                         "-buff_size", str(2 * 1024 * 1024)],
                        capture_output=True, text=True, encoding="latin-1", cwd=cwd)
+    wall = time.monotonic() - t
 
     def count(label):
         m = re.search(label + r"\s*\|\s*\d+\s*\|\s*(\d+)", r.stdout)
         return int(m.group(1)) if m else 0
-    return count("Successful call"), count("Failed call")
+    return count("Successful call"), count("Failed call"), wall
 
 
 def _sip_server(which: str, cfg: str, wd: str):
@@ -307,18 +310,18 @@ def sip_figures(which: str, route: str, children: int, seconds: float) -> dict:
         cfg = SIP_CFG.format(children=children, port=port, modules=K.MODULE_DIR, route=route)
         proc = _sip_server(which, cfg, wd)
         try:
+            # the highest rate kept up with (90% of it achieved, sipp start included) without a
+            # failed request
             best = 0
-            for rate in (1000, 2000, 4000, 8000, 16000, 32000, 64000):
-                ok, failed = _sipp(scen, port, rate, 3, wd)
-                if failed or ok < rate * 3:
+            for rate in (1000, 2000, 3000, 4000, 6000, 8000, 12000, 16000, 24000, 32000):
+                ok, failed, wall = _sipp(scen, port, rate, 3, wd)
+                if failed or ok < rate * 3 or ok / wall < rate * 0.9:
                     break
                 best = rate
             if not best:
                 return {"rate": 0}
             cpu0 = _tree_cpu(proc.pid)
-            t = time.monotonic()
-            ok, failed = _sipp(scen, port, best, seconds, wd)
-            wall = time.monotonic() - t
+            ok, failed, wall = _sipp(scen, port, best, seconds, wd)
             cpu = _tree_cpu(proc.pid) - cpu0
             return {"rate": best, "answered": ok, "failed": failed, "rps": ok / wall,
                     "us_per_request": cpu / max(ok, 1) * 1e6}
@@ -347,6 +350,31 @@ def bench_sip():
             print(line, flush=True)
 
 
+# ---- the config-test harness ----------------------------------------------------------------
+def bench_harness():
+    """Messages per second through kamlite.testing.Harness (in-process, nothing on the
+    wire) for examples/demo.cfg: every request is queued (mqueue), logged and answered."""
+    from kamlite.testing import Builder, Harness
+    n = int(os.environ.get("KAMLITE_BENCH_HARNESS_N", "3000"))
+    header(f"harness: examples/demo.cfg, {n} requests in-process (best of 3)")
+    cfg = os.path.join(ROOT, "examples", "demo.cfg")
+    msgs = [Builder(prefix="b").request("OPTIONS", "sip:queue@127.0.0.1", from_=f"<sip:u{i % 50}@x>")
+            for i in range(n)]
+    # the queue holds 1000 items (size=1000): the oldest go, as in production
+    for trace in (True, False):
+        best = None
+        for _ in range(3):
+            with Harness(cfg, trace=trace) as h:
+                t = time.perf_counter()
+                for m in msgs:
+                    h.send(m)
+                elapsed = time.perf_counter() - t
+                assert h.last.reply.status == 200
+            best = elapsed if best is None else min(best, elapsed)
+        label = "with step traces" if trace else "trace=False"
+        print(f"  {label}: {n / best:,.0f} messages/s ({best / n * 1e6:.0f} us per message)")
+
+
 def main():
     if sys.argv[1:]:
         for name in sys.argv[1:]:
@@ -358,6 +386,7 @@ def main():
     bench_check_process()
     bench_loop()
     bench_mqueue_db()
+    bench_harness()
     bench_sip()
 
 

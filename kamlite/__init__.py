@@ -46,4 +46,12 @@ def load(path: str | None = None, text: str | None = None, defines: dict | None 
     return program
 
 
-__all__ = ["load", "ConfigError", "Diagnostic", "Location", "__version__"]
+def __getattr__(name: str):
+    """kamlite.Harness: the config-test harness (kamlite.testing), imported on first use."""
+    if name == "Harness":
+        from .testing import Harness
+        return Harness
+    raise AttributeError(f"module 'kamlite' has no attribute {name!r}")
+
+
+__all__ = ["load", "Harness", "ConfigError", "Diagnostic", "Location", "__version__"]

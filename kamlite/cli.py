@@ -4,6 +4,7 @@
     kamlite -c -f kamailio.cfg         full check: parse, resolve, compile; exit 0 or 1
     kamlite --syntax-only -f x.cfg     preprocessor and grammar only
     kamlite -A WITH_MQ -A PORT=5080    defines, like kamailio -A
+    kamlite --graph -f x.cfg           the route call graph (DOT; --graph-format mermaid|svg|png)
 """
 from __future__ import annotations
 
@@ -26,7 +27,17 @@ def _parser() -> argparse.ArgumentParser:
                     help="check the configuration (parse, resolve, compile) and exit")
     ap.add_argument("--syntax-only", action="store_true",
                     help="check preprocessor and grammar only (no modules needed) and exit")
-    ap.add_argument("--json", action="store_true", help="with -c/--syntax-only: diagnostics as JSON")
+    ap.add_argument("--json", action="store_true",
+                    help="with -c/--syntax-only: errors and warnings as JSON on stdout")
+    ap.add_argument("--strict", action="store_true", help="with -c: warnings are errors (exit 1)")
+    ap.add_argument("--graph", action="store_true",
+                    help="write the static call graph of the routes (DOT on stdout) and exit; "
+                         "with -c the config is fully loaded first")
+    ap.add_argument("--graph-format", choices=("dot", "mermaid", "svg", "png"), default=None,
+                    help="graph format (implies --graph; svg and png run Graphviz's dot); "
+                         "default: from --graph-output's extension, else dot")
+    ap.add_argument("--graph-output", metavar="FILE", default=None,
+                    help="write the graph to FILE instead of stdout (implies --graph)")
     ap.add_argument("--cfg-print", action="store_true",
                     help="print the configuration after includes and #!ifdef, and exit")
     ap.add_argument("-A", dest="defines", action="append", default=[], metavar="ID[=VAL]",
@@ -61,13 +72,35 @@ def _defines(items: list[str]) -> dict:
 
 
 def _print_diagnostics(diags: list[Diagnostic], as_json: bool, stream=None) -> None:
-    stream = stream or sys.stderr
+    """Text on stderr (`file:line:col: severity: text`, warnings with their `[code]`), or
+    one JSON list on stdout (errors and warnings: file, line, col, end_line, end_col,
+    severity, code, message)."""
     if as_json:
+        stream = stream or sys.stdout
         json.dump([d.as_dict() for d in diags], stream, indent=1)
         stream.write("\n")
+        stream.flush()
         return
+    stream = stream or sys.stderr
     for d in diags:
-        stream.write(f"{d}\n")
+        stream.write(_diagnostic_line(d) + "\n")
+
+
+def _diagnostic_line(d: Diagnostic) -> str:
+    if d.severity == "warning" or getattr(d, "_strict", False):
+        return f"{d} [{d.code}]" if d.code else str(d)
+    return str(d)
+
+
+def _strict(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """--strict: every warning becomes an error (still tagged with its [code])."""
+    out = []
+    for d in diags:
+        if d.severity == "warning":
+            d = Diagnostic(d.loc, d.message, "error", d.code)
+            d._strict = True
+        out.append(d)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,9 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args, path, defines)
     except ConfigError as e:
-        _print_diagnostics(e.diagnostics, args.json)
+        diags = _strict(e.diagnostics) if args.strict else e.diagnostics
+        _print_diagnostics(diags, args.json)
         if not args.json:
-            sys.stderr.write(f"ERROR: bad config file ({len(e.diagnostics)} errors)\n")
+            n = sum(d.severity == "error" for d in diags)
+            sys.stderr.write(f"ERROR: bad config file ({n} errors)\n")
         return 1
     except KeyboardInterrupt:
         return 130
@@ -94,7 +129,6 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args, path: str, defines: dict) -> int:
     from .cfg.parser import parse_expanded
     from .cfg.preprocess import Preprocessor
-    from .log import Log
 
     pre = Preprocessor(defines)
     if path == "-":
@@ -107,6 +141,8 @@ def _run(args, path: str, defines: dict) -> int:
         sys.stdout.write(expanded.text)
         return 0
     config = parse_expanded(expanded)
+    if args.graph or args.graph_format or args.graph_output:
+        return _graph(args, config, path)
     if args.syntax_only:
         if args.json:
             _print_diagnostics([], True, sys.stdout)
@@ -114,19 +150,13 @@ def _run(args, path: str, defines: dict) -> int:
             sys.stderr.write("config file syntax ok, exiting...\n")
         return 0
 
-    from .script.resolve import Program
-    log = Log(debug=0, stderr=True)
-    program = Program(config, path, log=log, check_only=args.check)
-    program.workdir = os.path.abspath(args.workdir) if args.workdir else None
-    program.db_create = args.db_create
-    _apply_command_line(program, args)
-    if args.trace:
-        _setup_trace(program, args.trace, log)
-    program.load()
+    program = _load(args, config, path)
     if args.check:
         warnings = program.diags.warnings
+        if args.strict and warnings:
+            raise ConfigError(warnings)
         if args.json:
-            _print_diagnostics(warnings, True, sys.stdout)
+            _print_diagnostics(warnings, True)
         else:
             _print_diagnostics(warnings, False)
             sys.stderr.write("config file ok, exiting...\n")
@@ -145,6 +175,59 @@ def _setup_trace(program, target: str, log) -> None:
     sink = StreamSink(fd, log)
     program.tracing = True
     program.trace_sink = lambda: sink
+
+
+def _load(args, config, path: str):
+    """The Program of a parsed config; with -c, the linter's warnings join the loader's
+    diagnostics (also when the load fails, so that every problem shows at once)."""
+    from .log import Log
+    from .script.resolve import Program
+    log = Log(debug=0, stderr=True)
+    program = Program(config, path, log=log, check_only=args.check)
+    program.workdir = os.path.abspath(args.workdir) if args.workdir else None
+    program.db_create = args.db_create
+    _apply_command_line(program, args)
+    if getattr(args, "trace", None):
+        _setup_trace(program, args.trace, log)
+    try:
+        program.load()
+    except ConfigError as e:
+        if args.check:
+            raise ConfigError(_merge(config, e.diagnostics, _lint(config, program))) from None
+        raise
+    if args.check:
+        program.diags.items[:] = _merge(config, program.diags.items, _lint(config, program))
+    return program
+
+
+def _lint(config, program) -> list[Diagnostic]:
+    from .analysis import lint
+    return lint.run(config, program)
+
+
+def _merge(config, first: list[Diagnostic], more: list[Diagnostic]) -> list[Diagnostic]:
+    """Diagnostics in config order (files in the order they were read); the loader's stay
+    in their order among equals."""
+    files = {f.path: i for i, f in enumerate(config.source.files)}
+    return sorted(first + more, key=lambda d: (files.get(d.loc.file, len(files)), d.loc.line, d.loc.col))
+
+
+def _graph(args, config, path: str) -> int:
+    from .analysis import graph as G
+    program = _load(args, config, path) if args.check else None
+    fmt = args.graph_format or (G.format_for_path(args.graph_output) if args.graph_output else None) or "dot"
+    try:
+        data = G.render(G.build(config, program), fmt)
+    except G.GraphError as e:
+        sys.stderr.write(f"kamlite: {e}\n")
+        return 1
+    if args.graph_output and args.graph_output != "-":
+        with open(args.graph_output, "wb") as fh:
+            fh.write(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return 0
 
 
 def _apply_command_line(program, args) -> None:

@@ -85,7 +85,7 @@ def test_check_json(tmp_path):
     p.write_text('route { xlog("a"); }\n')
     r = kamlite("-c", "--json", "-f", str(p))
     assert r.returncode == 1
-    diags = json.loads(r.stderr)
+    diags = json.loads(r.stdout)                  # JSON goes to stdout (stderr carries log lines)
     assert diags[0]["line"] == 1 and diags[0]["severity"] == "error"
 
 

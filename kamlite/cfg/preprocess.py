@@ -20,6 +20,8 @@ from .keywords import KEYWORDS
 from .source import Expanded, SourceFile
 
 VERSION_DEFINES = ("KAMAILIO_5", "KAMAILIO_5_6", "KAMAILIO_5_6_3")
+# defined under kamlite only: lets a config keep kamlite-only lines inside #!ifdef KAMLITE
+KAMLITE_DEFINE = "KAMLITE"
 MAX_INCLUDE_DEPTH = 10
 MAX_EXPANSION_DEPTH = 64
 
@@ -88,7 +90,7 @@ class _Frame:
 
 class Preprocessor:
     def __init__(self, defines: dict[str, str | None] | None = None, env=None, cwd: str | None = None):
-        self.defines: dict[str, str | None] = {name: None for name in VERSION_DEFINES}
+        self.defines: dict[str, str | None] = {name: None for name in VERSION_DEFINES + (KAMLITE_DEFINE,)}
         for name, value in (defines or {}).items():
             self.defines[name] = value
         self.env = os.environ if env is None else env

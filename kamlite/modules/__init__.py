@@ -52,7 +52,11 @@ class Arg:
     INT    a constant integer (a string holding a number is accepted, as Kamailio does)
     FMT    a format string: text with $pv specs, expanded at each call; the function gets
            a callable fmt(ctx) -> str
-    INTPV  an integer or a pseudo-variable holding one; the function gets int_of(ctx) -> int
+    INTPV  an integer, or a pseudo-variable (fixup_var_int_12); the function gets a
+           callable int_of(ctx) -> int, or None (logged) when the variable holds no int
+    PVFMT  a string: a pseudo-variable when it starts with one (what follows is ignored),
+           else a format (fixup_var_pve_str_12); the function gets fmt(ctx) -> str, or None
+           (logged) when the variable holds no string
     PVW    a writable pseudo-variable, given by name ("$var(x)" or $var(x)); the function gets
            the PV spec (spec.get(ctx), spec.set(ctx, value))
     PV     a readable pseudo-variable spec (same form as PVW)
@@ -63,6 +67,7 @@ class Arg:
     INT = "int"
     FMT = "fmt"
     INTPV = "intpv"
+    PVFMT = "pvfmt"
     PVW = "pvw"
     PV = "pv"
     ROUTE = "route"

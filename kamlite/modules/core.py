@@ -164,6 +164,14 @@ CORE_RPC = {
 }
 
 
+def _forward_port(program, node, args):
+    """forward(host, port): the grammar wants a number for the port, not a string."""
+    from ..cfg import nodes as N
+    if type(node.args[1]) is N.Str:
+        raise FixupError("bad forward argument: the port must be a number")
+    return args
+
+
 def _flag_fn(impl):
     return Function(impl, args=(Arg.ANY,), fixup=_flag_number, sets_rc=False)
 
@@ -180,7 +188,7 @@ MODULE = Module(
         **core_sip.FUNCTIONS,
         **{name: [Function(forward.forward0, sets_rc=False),
                   Function(forward.forward1, args=(Arg.STR,), sets_rc=False),
-                  Function(forward.forward2, args=(Arg.STR, Arg.INT), sets_rc=False)]
+                  Function(forward.forward2, args=(Arg.STR, Arg.INT), fixup=_forward_port, sets_rc=False)]
            for name in ("forward", "forward_udp")},
     },
     rpc=CORE_RPC,

@@ -35,7 +35,7 @@ from ..rpc import RpcFault, Values
 from ..rpc import binrpc as B
 from ..rpc import sockets as S
 from ..server.processes import ProcessEntry
-from . import Module, Param, RpcCommand
+from . import FixupError, Module, Param, RpcCommand
 
 DEFAULT_SOCKET_NAME = "kamailio_ctl"
 STREAM_TIMEOUT = 120.0               # idle stream connections are closed after this
@@ -70,6 +70,7 @@ class State:
         self.binrpc_buffer_size = 1024           # rpc printf buffer; kamlite's commands do not need it
         self.allow_remote = 0
         self.opened = False
+        self.entry: ProcessEntry | None = None   # the ctl handler in the process table
         self.loop: "CtlLoop | None" = None       # in the ctl handler only
 
     # ---- parameters -------------------------------------------------------------------------
@@ -89,6 +90,16 @@ class State:
 
     def param_group(self, value: str, program) -> None:
         self.gid = S.group_id(value)
+
+    def check(self, program) -> None:
+        """kamlite -c: an IP listener that is surely not loopback is refused already."""
+        if self.allow_remote:
+            return
+        for ls in self.listeners:
+            a = ls.addr
+            if a.proto in (B.UDP, B.TCP) and S.surely_remote(a.name):
+                shown = B.Address(a.proto, a.name, a.port or B.DEFAULT_PORT)
+                raise FixupError(S.refuse_remote_text("ctl", str(shown), prefix=False), node=ls.node)
 
     # ---- opening (main process, before the fork) -----------------------------------------------
     def default_listener(self, program) -> None:
@@ -115,7 +126,8 @@ class State:
                     kind = socket.SOCK_STREAM if a.proto == B.TCP else socket.SOCK_DGRAM
                     ls.sock = S.bind_ip(a.name, a.port, kind, bool(self.allow_remote), "ctl", str(a))
             except (OSError, ValueError) as e:
-                self.close()
+                self.opened = True              # undo what was opened, files included
+                self.destroy(program)
                 text = str(e) if isinstance(e, ValueError) else f"ctl: cannot listen on {a}: {e.strerror or e}"
                 raise S.config_error(program, ls.node, text) from None
         self.opened = True
@@ -128,21 +140,30 @@ class State:
 
     def processes(self, program) -> list:
         self.open(program)
-        return [ProcessEntry(0, "ctl handler", self.serve)]
+        self.entry = ProcessEntry(0, "ctl handler", self.serve)
+        return [self.entry]
+
+    def child_init(self, program, rank: int) -> None:
+        """The other children do not serve RPC: they close their copies of the sockets."""
+        if rank != 0 and self.entry is not None and rank != self.entry.rank:
+            self.close()
 
     def destroy(self, program) -> None:
         """Main, at shutdown: close the sockets and remove the unix socket files."""
         if not self.opened:
             return
-        self.close()
         for ls in self.listeners:
-            if ls.addr.proto in (B.UNIXS, B.UNIXD):
+            if ls.sock is not None and ls.addr.proto in (B.UNIXS, B.UNIXD):
+                ls.sock.close()
+                ls.sock = None
                 try:
                     os.unlink(ls.addr.name)
                 except OSError as e:
                     self.log.module(L_ERR, "ctl", "ctl.c:389]: mod_destroy()",
                                     f"ERROR: ctl: could not delete unix socket {ls.addr.name}: "
                                     f"{e.strerror} ({e.errno})")
+        self.close()
+        self.opened = False
 
     # ---- the ctl handler process ----------------------------------------------------------------
     def serve(self, server, entry) -> int:
@@ -340,6 +361,8 @@ MODULE = Module(
         "ctl.listen": RpcCommand(State.rpc_listen, doc="list ctl listen sockets"),
     },
     state=State,
+    check=State.check,
     processes=State.processes,
+    child_init=State.child_init,
     destroy=State.destroy,
 )

@@ -65,6 +65,7 @@ class State:
         self.dgram_path: str | None = None    # unix datagram socket file
         self.dgram_sock: socket.socket | None = None
         self.opened = False
+        self.entries: list[ProcessEntry] = []     # this module's processes in the table
 
     def err(self, where: str, text: str, level: int = L_ERR) -> None:
         self.log.module(level, "jsonrpcs", where, text)
@@ -78,10 +79,15 @@ class State:
     def check(self, program) -> None:
         if self.transport & T_HTTP:
             self.err("jsonrpcs_mod.c:1171]: mod_init()", "cannot bind to XHTTP API")
-            raise FixupError("jsonrpcs: transport bit 1 (HTTP) needs the xhttp module, which kamlite "
+            raise FixupError("transport bit 1 (HTTP) needs the xhttp module, which kamlite "
                              "does not provide: use the FIFO (2) or datagram (4) transport")
         if self.dgram_workers < 1 and self._dgram_on():
-            raise FixupError("jsonrpcs: dgram_workers must be at least 1")
+            raise FixupError("dgram_workers must be at least 1")
+        spec = self.dgram_socket
+        if self._dgram_on() and spec.startswith("udp:") and not self.allow_remote:
+            host = spec[4:].rpartition(":")[0]
+            if host and S.surely_remote(host):
+                raise FixupError(S.refuse_remote_text("jsonrpcs", spec, prefix=False))
 
     # ---- opening (main process, before the fork) -------------------------------------------------
     def processes(self, program) -> list:
@@ -92,7 +98,22 @@ class State:
         if self.dgram_sock is not None:
             for i in range(self.dgram_workers):
                 out.append(ProcessEntry(0, "JSONRPCS DATAGRAM", lambda server, entry, i=i: self.serve_dgram(i)))
+        self.entries = out
         return out
+
+    def child_init(self, program, rank: int) -> None:
+        """Children that do not serve JSON-RPC close their copies of the FIFO and socket
+        (main keeps them: it removes the files at shutdown)."""
+        if rank == 0:
+            return
+        mine = [e.description for e in self.entries if e.rank == rank]
+        if "JSONRPCS FIFO" not in mine and self.fifo_fds is not None:
+            for fd in self.fifo_fds:
+                os.close(fd)
+            self.fifo_fds = None
+        if "JSONRPCS DATAGRAM" not in mine and self.dgram_sock is not None:
+            self.dgram_sock.close()
+            self.dgram_sock = None
 
     def open(self, program) -> None:
         if self.opened:
@@ -388,5 +409,6 @@ MODULE = Module(
     state=State,
     check=State.check,
     processes=State.processes,
+    child_init=State.child_init,
     destroy=State.destroy,
 )

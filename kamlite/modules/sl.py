@@ -105,7 +105,10 @@ def sl_send_reply(state: State, ctx, code, reason) -> int:
     msg = ctx.msg
     if msg is None:
         return -1
-    return send_sl_reply(state, msg, code(ctx), reason(ctx))
+    c = code(ctx)
+    r = reason(ctx)
+    return send_sl_reply(state, msg, state.default_code if c is None else c,
+                         state.default_reason if r is None else r)
 
 
 def sl_reply_error(state: State, ctx) -> int:
@@ -130,7 +133,7 @@ def filter_ack(state: State, msg: Message) -> bool:
     return to.tag != to_tag(state, msg)
 
 
-_REPLY_ARGS = (Arg.INTPV, Arg.FMT)
+_REPLY_ARGS = (Arg.INTPV, Arg.PVFMT)
 
 MODULE = Module(
     name="sl",

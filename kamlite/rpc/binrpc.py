@@ -26,6 +26,7 @@ import math
 import re
 import socket
 
+from ..log import L_CRIT, L_ERR
 from . import RpcContext, RpcFault, added_values, run_command
 
 MAGIC_VERS = 0xA1
@@ -522,11 +523,6 @@ def _param_type(v) -> int:
     return T_DOUBLE if isinstance(v, float) else T_STR if isinstance(v, str) else T_INT
 
 
-class Unusable:
-    """A parameter record rpc->scan can never read as a value (a struct, an array,
-    bytes): it ends the parameter list."""
-
-
 def read_params(r: Reader) -> tuple[list, int]:
     """The parameters after the method name: plain values up to the first record scan
     could not read; and the error a scan gets after the last one."""
@@ -585,7 +581,7 @@ class Dispatcher:
         try:
             rec = r.read(T_STR)
         except BinrpcError as e:
-            self._log(-2, "binrpc_run.c:674]: process_rpc_req()",
+            self._log(L_CRIT, "binrpc_run.c:674]: process_rpc_req()",
                       f"ERROR: bad rpc request method, binrpc error: {e} ({e.code})")
             return Outcome(0, fault(400, f"bad request method: {e}", h.cookie), close=True)
         # ctl uses the name as a C string: it ends at a NUL, wherever that is
@@ -604,7 +600,7 @@ class Dispatcher:
         except RpcFault as f:
             return self._fault(f.code, f.message, cookie) or empty
         except Exception as e:          # a bug in a command: answer, log, keep serving
-            self._log(-1, "binrpc_run.c:0]: process_rpc_req()",
+            self._log(L_ERR, "binrpc_run.c:0]: process_rpc_req()",
                       f"BUG: rpc command {method} failed: {type(e).__name__}: {e}")
             return self._fault(500, "internal server error", cookie)
         values = added_values(cmd, result)
@@ -620,8 +616,8 @@ class Dispatcher:
     def _fault(self, code: int, message: str, cookie: int) -> bytes | None:
         pkt = fault(code, message, cookie)
         if pkt is None:
-            self._log(-1, "binrpc_run.c:439]: _rpc_fault()", "ERROR: _rpc_fault: add_str_mark error")
-            self._log(-1, "binrpc_run.c:473]: _rpc_fault()",
+            self._log(L_ERR, "binrpc_run.c:439]: _rpc_fault()", "ERROR: _rpc_fault: add_str_mark error")
+            self._log(L_ERR, "binrpc_run.c:473]: _rpc_fault()",
                       f"ERROR: _rpc_fault: binrpc_* failed with: {error_text(E_OVERFLOW)} ({E_OVERFLOW})")
         return pkt
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from ..log import L_ERR
 from . import RpcContext, RpcFault, added_values, run_command
 
 # srjson's type numbers (they appear in Kamailio's log lines)
@@ -339,7 +340,10 @@ def plain(n: Node):
         return None
     if n.type == J_ARRAY:
         return [plain(c) for c in n.children]
-    return {c.name.decode("latin-1"): plain(c) for c in n.children}
+    out: dict = {}
+    for c in n.children:                      # a repeated name: the first one counts, as in lookups
+        out.setdefault(c.name.decode("latin-1"), plain(c))
+    return out
 
 
 # ---- running a request (jsonrpc_exec_ex) ------------------------------------------------------------
@@ -372,7 +376,7 @@ class JsonRpcContext(RpcContext):
 
     def _err(self, where: str, text: str) -> None:
         if self.log is not None:
-            self.log.module(-1, "jsonrpcs", where, text)
+            self.log.module(L_ERR, "jsonrpcs", where, text)
 
     def str_param(self, i: int, optional: bool = False, convert: bool = False, scan: str = "S") -> str | None:
         if i >= len(self.nodes):          # a scan with no parameter left just returns 0
@@ -406,7 +410,7 @@ class Reply:
 
 def _log(log, where: str, text: str) -> None:
     if log is not None:
-        log.module(-1, "jsonrpcs", where, text)
+        log.module(L_ERR, "jsonrpcs", where, text)
 
 
 def execute(program, doc: bytes, fifo: bool = False, pretty: bool = True, log=None) -> Reply | None:
@@ -419,7 +423,7 @@ def execute(program, doc: bytes, fifo: bool = False, pretty: bool = True, log=No
     if req is None:
         _log(log, "jsonrpcs_mod.c:1393]: jsonrpc_exec_ex()", f"invalid json doc [[{text.decode('latin-1')}]]")
         return None
-    state = _Exec(req)
+    state = _Exec()
     reply_name = None
     jv = req.get("jsonrpc")
     if jv is None:
@@ -449,7 +453,7 @@ def execute(program, doc: bytes, fifo: bool = False, pretty: bool = True, log=No
 class _Exec:
     """The reply being built for one request (Kamailio's jsonrpc_ctx_t)."""
 
-    def __init__(self, req: Node):
+    def __init__(self):
         self.returns_array = False
         self.values: list = []
         self.error: tuple[int, bytes] | None = None

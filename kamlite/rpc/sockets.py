@@ -89,10 +89,23 @@ def is_loopback(sockaddr: tuple) -> bool:
 ALLOW_REMOTE_PARAM = "kamlite_allow_remote"
 
 
-def refuse_remote_text(module: str, what: str) -> str:
-    return (f"{module}: refusing to serve RPC on {what}: not a loopback address, and RPC gives "
+def refuse_remote_text(module: str, what: str, prefix: bool = True) -> str:
+    return ((f"{module}: " if prefix else "") +
+            f"refusing to serve RPC on {what}: not a loopback address, and RPC gives "
             f"full control of the server. Listen on 127.0.0.1 (or a unix socket), or set "
             f"modparam(\"{module}\", \"{ALLOW_REMOTE_PARAM}\", 1) (kamlite only) to allow it")
+
+
+def surely_remote(host: str) -> bool:
+    """Known without a DNS lookup to be a non-loopback address ('*', or an IP literal):
+    kamlite -c reports those; host names are checked when the server starts."""
+    if host in ("", "*"):
+        return True
+    h = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        return not ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        return False
 
 
 def bind_ip(host: str, port: int, kind: int, allow_remote: bool, module: str, what: str) -> socket.socket:

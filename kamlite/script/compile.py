@@ -488,7 +488,7 @@ class Compiler:
             em.w(line)
         f = self.const(fn.impl, "F")
         call = f"{f}(ctx{''.join(', ' + a for a in args_code)})"
-        if Arg.FMT in fn.args:
+        if Arg.FMT in fn.args or Arg.PVFMT in fn.args:
             # a format result too long for Kamailio's buffer fails the function (-1)
             call = f"H.call_fmt(ctx, {f}{''.join(', ' + a for a in args_code)})"
         if self.tracing:
@@ -593,15 +593,33 @@ class Compiler:
                 raise CompileError(node, f"{where} is not constant", "fixup")
             return self.format_fn(VAL.to_str(value), node)
         if kind == Arg.INTPV:
+            # fixup_var_int_12: a number, or a pseudo-variable at the start of the string
             if const:
                 v = value if value.__class__ is int else VAL.str_to_int(value)
-                if v is None:
-                    spec = self._pv_from_string(value, node, where)
-                    return _Code(self.const(_IntOfPV(spec)), pre)
-                return _Code(self.const(_ConstInt(v)), pre)
+                if v is not None:
+                    return _Code(self.const(_ConstInt(v)), pre)
+                spec = self._pv_at_start(value, node)
+                if spec is None:
+                    raise CompileError(node, f"{where}: an integer or a pseudo-variable is expected, "
+                                       f"got \"{value}\"", "fixup")
+                return _Code(self.const(_IntOfPV(spec)), pre)
             if e.op == "rval" and e.rval.kind == "pv":
                 return _Code(self.const(_IntOfPV(e.rval.value)), pre)
             raise CompileError(node, f"{where}: an integer or a pseudo-variable is expected", "fixup")
+        if kind == Arg.PVFMT:
+            # fixup_var_pve_str_12: a string starting with a pseudo-variable is that variable
+            # alone (what follows it is ignored, as in Kamailio), else a format string
+            if const:
+                text = VAL.to_str(value)
+                if text.strip().startswith("$$"):      # Kamailio's spec parser takes "$$" as "$"
+                    return _ConstFmt("$")
+                spec = self._pv_at_start(text, node)
+                if spec is not None:
+                    return _Code(self.const(_StrOfPV(spec)), pre)
+                return self.format_fn(text, node)
+            if i in fn.dynamic:
+                return _Code(f"H.dyn_fmt(ctx, {self.val_str(em, e)})", pre)
+            raise CompileError(node, f"{where} is not constant", "fixup")
         if kind in (Arg.PVW, Arg.PV):
             if const:
                 spec = self._pv_from_string(VAL.to_str(value), node, where)
@@ -619,6 +637,20 @@ class Compiler:
             fname = self.route_funcs.get("route:" + str(name))
             return _Code(fname if fname else "None", pre)
         raise CompileError(node, f"unknown argument kind {kind}")
+
+    def _pv_at_start(self, text: str, node):
+        """The pseudo-variable a string starts with (after blanks), or None (fix_param's
+        FPARAM_PVS: the rest of the string is ignored)."""
+        text = text.strip()
+        if not text.startswith("$"):
+            return None
+        try:
+            pvt, end = PV.parse(text, 0)
+            if pvt.marker or not pvt.name:
+                return None
+            return self.pv_spec(text[:end], node)
+        except (PV.PVSyntaxError, CompileError):
+            return None
 
     def _pv_from_string(self, text: str, node, where: str) -> PV.PVSpec:
         text = text.strip()
@@ -1306,16 +1338,40 @@ class _ConstInt:
 
 
 class _IntOfPV:
+    """get_int_fparam() of a pseudo-variable: its int value, or None (logged) when it has
+    none (a string or $null)."""
     __slots__ = ("spec",)
 
     def __init__(self, spec):
         self.spec = spec
 
-    def __call__(self, ctx) -> int:
+    def __call__(self, ctx):
         try:
-            return RT.int_of_quiet(self.spec.get(ctx))
+            v = self.spec.get(ctx)
         except RT.PVFail:
-            return 0
+            v = None
+        if v.__class__ is int:
+            return v
+        RT.core_log(ctx, L_ERR, "sr_module.c:1763", "get_int_fparam", "Could not convert PV to int")
+        return None
+
+
+class _StrOfPV:
+    """get_str_fparam() of a pseudo-variable: its string value, or None (logged)."""
+    __slots__ = ("spec",)
+
+    def __init__(self, spec):
+        self.spec = spec
+
+    def __call__(self, ctx, limit: int = 8192, fparam: bool = True):
+        try:
+            v = self.spec.get(ctx)
+        except RT.PVFail:
+            v = None
+        if v.__class__ is str:
+            return v
+        RT.core_log(ctx, L_ERR, "sr_module.c:1693", "get_str_fparam", "Could not convert PV to str")
+        return None
 
 
 class _StrSwitch:

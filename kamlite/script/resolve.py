@@ -6,6 +6,7 @@ file:line:col.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -274,8 +275,17 @@ class Program:
             except M.FixupError as e:
                 self.error(e.node or lm.node, f"{name}: {e}", "module")
 
+    def dropped(self, module: str, name: str) -> bool:
+        """params={(module, name): None}: the config's setting is left out, as if it were
+        not written (module "core" for a global)."""
+        over = self.param_overrides
+        mods = ("core", None, "") if module == "core" else (module,)
+        return any((m, name) in over and over[(m, name)] is None for m in mods)
+
     def _apply_overrides(self) -> None:
         for (mod, param), value in self.param_overrides.items():
+            if value is None:                 # a dropped setting (see dropped())
+                continue
             if mod in (None, "core", ""):
                 self.core[param] = value
                 continue
@@ -291,8 +301,10 @@ class Program:
         log = self.log
         over = self.param_overrides
         if log.captured is None:
-            log.to_stderr = bool(over.get(("core", "log_stderror"), self.core.get("log_stderror")))
-        log.debug = int(over.get(("core", "debug"), self.core.get("debug") or 0))
+            v = over.get(("core", "log_stderror"))
+            log.to_stderr = bool(self.core.get("log_stderror") if v is None else v)
+        v = over.get(("core", "debug"))
+        log.debug = int(self.core.get("debug") or 0 if v is None else v)
         log.name = self.core.get("log_name") or "kamlite"
         log.facility = FACILITIES.get(self.core.get("log_facility") or "LOG_DAEMON", log.facility)
 
@@ -310,6 +322,8 @@ class Program:
         kinds = CORE_PARAMS.get(name)
         if kinds is None:
             self.error(item, f"unknown config variable '{name}'", "unknown-global")
+            return
+        if self.param_overrides and self.dropped("core", name):
             return
         words = item.values
         if name in ("listen", "alias"):
@@ -378,6 +392,8 @@ class Program:
             self.error(item, "modparamx with a pseudo-variable value is not supported", "modparam")
             return
         for lm in matched:
+            if self.param_overrides and self.dropped(lm.module.name, item.param):
+                continue
             p = lm.module.params.get(item.param)
             want = int if isinstance(value, int) else str
             if p is None or (p.type is not want and not (p.type is int and want is str and False)):
@@ -403,6 +419,13 @@ class Program:
     def _route(self, item: N.Route, request_bodies: list) -> None:
         kind = item.kind
         if kind == "request" or (kind == "route" and item.name is None):
+            request_bodies.append(item.body)           # several blocks are joined (cfg.y push)
+            self.route_decl.setdefault("request", item)
+            return
+        if kind == "route" and item.name == "0":       # route[0] is the request route
+            if request_bodies:
+                self.error(item, "duplicate route request", "duplicate-route")
+                return
             request_bodies.append(item.body)
             self.route_decl.setdefault("request", item)
             return
@@ -413,6 +436,9 @@ class Program:
         else:
             key = f"{kind}:{item.name}" if item.name is not None else kind
         if key in self.route_nodes:
+            if item.name is None or key == "reply":    # unnamed blocks are joined too
+                self.route_nodes[key] = self.route_nodes[key] + item.body
+                return
             self.error(item, f"duplicate route {key}", "duplicate-route")
             return
         self.route_nodes[key] = item.body
@@ -557,10 +583,8 @@ class Program:
 
 
 def _bind(fn, state):
-    def bound(*args):
-        return fn(state, *args)
-    bound.__name__ = getattr(fn, "__name__", "bound")
-    return bound
+    """fn with its module state as first argument (a C-level partial: no extra frame)."""
+    return functools.partial(fn, state)
 
 
 def _bind_fixup(fixup, state):

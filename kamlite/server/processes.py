@@ -90,6 +90,9 @@ class Server:
     def run(self) -> int:
         if not self.foreground:
             self._daemonize()
+        # Signals wait from here on (an early SIGTERM must not leave the pid file behind);
+        # the supervisor takes them one at a time with sigwait once the children are forked.
+        signal.pthread_sigmask(signal.SIG_BLOCK, SUPERVISED)
         if self.pidfile:
             with open(self.pidfile, "w") as fh:
                 fh.write(f"{os.getpid()}\n")
@@ -112,9 +115,6 @@ class Server:
         if p.needs_shm:
             p.shm                   # the pool must exist before the fork
             p.process_table = self.process_table = ProcessTable(p.shm, self.table)
-        # Signals wait while the children are forked; the supervisor then takes them one
-        # at a time with sigwait (no handler races).
-        signal.pthread_sigmask(signal.SIG_BLOCK, SUPERVISED)
         signal.signal(signal.SIGCHLD, _noop)        # SIGCHLD is ignored by default: make it queue
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
         p.child_init(0)

@@ -17,7 +17,7 @@ from ..log import L_ERR, L_INFO, L_WARN
 
 PROTOS = ("udp", "tcp", "tls", "sctp", "ws", "wss")
 PROTO_NUMBERS = {"udp": 1, "tcp": 2, "tls": 3, "sctp": 4, "ws": 5, "wss": 6}
-RCVBUF_SIZE = 2 * 1024 * 1024
+MAXBUFFER = 262144                   # Kamailio's default for the maxbuffer core param
 
 
 class ListenError(ValueError):
@@ -219,8 +219,10 @@ def local_addresses() -> list[str]:
 class Sockets:
     """The server's listening sockets and its aliases ('myself')."""
 
-    def __init__(self, listen: list[SocketInfo], aliases: list[tuple[str, int | None]]):
+    def __init__(self, listen: list[SocketInfo], aliases: list[tuple[str, int | None]],
+                 rcvbuf: int = MAXBUFFER):
         self.listen = listen
+        self.rcvbuf = rcvbuf
         self.udp = [s for s in listen if s.proto == "udp"]
         self.aliases = aliases
 
@@ -239,7 +241,7 @@ class Sockets:
                 spec = w.split(":", 1)[1] if w.split(":", 1)[0].lower() in PROTOS else w
                 host, p = _host_port(spec, None)
                 aliases.append((host.lower(), p))
-        return cls(listen, aliases)
+        return cls(listen, aliases, int(program.core.get("maxbuffer") or MAXBUFFER))
 
     def bind(self, log=None) -> bool:
         """Create and bind the UDP sockets (main process, before forking); False (logged
@@ -248,7 +250,7 @@ class Sockets:
             fam = socket.AF_INET6 if si.is_ipv6 else socket.AF_INET
             s = socket.socket(fam, socket.SOCK_DGRAM)
             try:
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF_SIZE)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
             except OSError:
                 pass
             try:

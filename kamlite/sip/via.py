@@ -65,19 +65,15 @@ class ViaParam:
                 buf[start - 1:start + size] when it rewrites rport)
     name_start, value_start   offsets of the name and of the value (None without value)
     """
-    __slots__ = ("type", "name", "value", "start", "size", "name_start", "value_start",
-                 "_name_len", "_value_len")
+    FIELDS = ("type", "name", "value", "start", "size", "name_start", "value_start",
+              "_name_len", "_value_len")
+    type = PARAM_ERROR
+    name = ""
+    value = name_start = value_start = None
+    size = _name_len = _value_len = 0
 
     def __init__(self, start):
-        self.type = PARAM_ERROR
-        self.name = ""
-        self.value = None
         self.start = start
-        self.size = 0
-        self.name_start = None
-        self.value_start = None
-        self._name_len = 0
-        self._value_len = 0
 
     def __repr__(self):
         return f"<ViaParam {self.name}={self.value!r}>"

@@ -156,9 +156,14 @@ def run_cfg_text(cfg_text: str, port: int, timeout: float = 10.0) -> dict:
 
 def run_body(body: str, top: str = "", routes: str = "", modules=DEFAULT_MODULES,
              debug: int = 2, timeout: float = 10.0) -> dict:
-    port = free_udp_port()
-    cfg = build_cfg(body, top=top, routes=routes, modules=modules, debug=debug, port=port)
-    return run_cfg_text(cfg, port, timeout=timeout)
+    for _attempt in range(3):
+        port = free_udp_port()
+        cfg = build_cfg(body, top=top, routes=routes, modules=modules, debug=debug, port=port)
+        res = run_cfg_text(cfg, port, timeout=timeout)
+        # the free port was taken by someone else before Kamailio bound it: try another
+        if "Address already in use" not in res["stderr"]:
+            return res
+    return res
 
 
 if __name__ == "__main__":

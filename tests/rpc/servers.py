@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -89,7 +90,8 @@ class Server:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def stop(self) -> str:
+    def stop(self, keep_dir: bool = False) -> str:
+        """SIGTERM to main, wait; everything logged.  The directory goes unless keep_dir."""
         if self.proc.poll() is None:
             try:
                 os.kill(self.proc.pid, signal.SIGTERM)
@@ -105,6 +107,8 @@ class Server:
             pass
         self.proc.wait()
         self._reader.join(timeout=2)
+        if not keep_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
         return self.stderr
 
     def normalize(self, text: str) -> str:

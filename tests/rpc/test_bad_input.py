@@ -2,7 +2,6 @@
 and the RPC processes keep serving the clients that behave."""
 import os
 import socket
-import threading
 import time
 
 import pytest

@@ -183,8 +183,6 @@ def test_core_ps_lists_every_process_with_its_pid(servers, kamcmd):
         os.kill(int(pid), 0)                  # every one is running
 
 
-@pytest.mark.xfail(reason="mqueue's RPC doc strings are not Kamailio's yet (kamlite/modules/mqueue)",
-                   strict=False)
 def test_method_help_of_mqueue_commands(servers, kamcmd):
     for command in ("system.methodHelp mqueue.get_size", "system.methodHelp mqueue.get_sizes",
                     "system.methodHelp mqueue.fetch"):

@@ -1,6 +1,7 @@
 """ctl and jsonrpcs parameters: default socket paths, file modes and owners (compared with
 real Kamailio), and the startup errors (loopback rule, HTTP transport, bad addresses)."""
 import os
+import shutil
 import socket
 import stat
 import subprocess
@@ -57,9 +58,12 @@ def test_socket_files_as_kamailio_makes_them(params):
             assert s.started, s.stderr
             got.append(files(s))
         finally:
-            s.stop()
-        if which == "kamlite":                 # removed at shutdown
-            assert files(s) == {}
+            s.stop(keep_dir=True)
+        try:
+            if which == "kamlite":             # removed at shutdown
+                assert files(s) == {}
+        finally:
+            shutil.rmtree(s.dir, ignore_errors=True)
     assert got[1] == got[0]
     assert ("kamailio_ctl" in got[0]) == ("binrpc" not in params)
 
@@ -128,10 +132,11 @@ def test_server_refuses_to_start_on_a_public_address(tmp_path):
     cfg = tmp_path / "k.cfg"
     cfg.write_text(f'loadmodule "ctl"\nmodparam("ctl", "binrpc", "tcp:0.0.0.0:{free_port(socket.SOCK_STREAM)}")\n'
                    'request_route { exit; }\n')
-    r = subprocess.run([sys.executable, "-m", "kamlite", "-f", str(cfg), "-DD", "-E"], capture_output=True,
-                       text=True, timeout=30)
-    assert r.returncode == 1
-    assert f"{cfg}:2:1: error: ctl: refusing to serve RPC on tcp:0.0.0.0:" in r.stderr
+    for flags in (["-DD", "-E"], ["-c"]):          # kamlite -c says it too
+        r = subprocess.run([sys.executable, "-m", "kamlite", "-f", str(cfg), *flags], capture_output=True,
+                           text=True, timeout=30)
+        assert r.returncode == 1
+        assert f"{cfg}:2:1: error: ctl: refusing to serve RPC on tcp:0.0.0.0:" in r.stderr
 
 
 @pytest.mark.parametrize("text, message", [
@@ -203,7 +208,7 @@ def test_json_over_udp_and_kamlitecmd_over_every_transport(tmp_path):
         assert reply == b'{\n\t"jsonrpc":\t"2.0",\n\t"result":\t["u"],\n\t"id":\t1\n}'
         for addr in (f"unix:{s.path('c.sock')}", f"unixd:{s.path('d.sock')}", f"tcp:127.0.0.1:{s.ports['TCP']}",
                      f"udp:127.0.0.1:{s.ports['UDP']}"):
-            rc, out, err = C.run([*C.KAMLITECMD, "-s", addr, "core.echo", "hi", "5"])
+            rc, out, err = C.run([*C.KAMLITECMD, "-D", s.dir, "-s", addr, "core.echo", "hi", "5"])
             assert (rc, out, err) == (0, "hi\n5\n", ""), addr
         rc, out, _ = C.run([*C.KAMLITECMD, "-s", f"unix:{s.path('c.sock')}", "-v", "ls"])
         assert rc == 0 and "mqueue" not in out and "core.psx\n" in out and out.endswith(".\n")
@@ -212,7 +217,7 @@ def test_json_over_udp_and_kamlitecmd_over_every_transport(tmp_path):
         r = subprocess.run([*C.KAMLITECMD, "-s", f"unix:{s.path('c.sock')}"], input=b"core.echo a\nquit\n",
                            capture_output=True, timeout=20)
         assert r.returncode == 0 and b"kamlitecmd> a\nkamlitecmd> " in r.stdout
-        assert not [f for f in os.listdir("/tmp") if f.startswith("kamlitecmd_")]     # reply sockets removed
+        assert not [f for f in os.listdir(s.dir) if f.startswith("kamlitecmd_")]     # reply socket removed
     finally:
         out = s.stop()
     assert "Traceback" not in out

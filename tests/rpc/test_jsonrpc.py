@@ -88,10 +88,8 @@ def test_no_reply_to_what_is_not_json(program):
     assert any("invalid json doc [[garbage]]" in line for line in program.test_log)
 
 
-def test_error_codes_and_texts(program):
-    class Ctx:
-        pass
-    e = J._Exec(None)
+def test_error_codes_and_texts():
+    e = J._Exec()
     e.fault(0, "whatever")
     assert e.error == (-32000, b"Execution Error")
     e.fault(-32601, "mine")

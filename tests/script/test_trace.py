@@ -3,6 +3,7 @@ it on its own channel; without tracing the generated code has no trace hooks at 
 import socket
 import subprocess
 import sys
+import time
 
 import kamlite
 from kamlite.log import Log
@@ -90,6 +91,10 @@ def test_cli_trace_prints_on_its_own_lines(tmp_path):
         s.settimeout(5)
         s.sendto(request(port=s.getsockname()[1]), ("127.0.0.1", port))
         assert s.recv(65535).startswith(b"SIP/2.0 200 OK alice!")
+        # the reply leaves before the call's trace line is written: wait for the line
+        deadline = time.monotonic() + 10
+        while "sl_send_reply" not in trace_file.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         proc.terminate()
         err = proc.communicate(timeout=30)[1]

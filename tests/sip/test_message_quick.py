@@ -113,7 +113,7 @@ def via_fields(vias):
     for v in vias:
         d = {k: getattr(v, k) for k in v.FIELDS
              if k not in ("param_list", "branch", "received", "rport", "i", "alias", "maddr", "ttl", "hdr_name")}
-        d["params"] = [{k: getattr(p, k) for k in p.__slots__} for p in v.param_list]
+        d["params"] = [{k: getattr(p, k) for k in p.FIELDS} for p in v.param_list]
         d["shortcuts"] = [None if getattr(v, a) is None else v.param_list.index(getattr(v, a))
                           for a in ("branch", "received", "rport", "i", "alias", "maddr", "ttl")]
         out.append(d)

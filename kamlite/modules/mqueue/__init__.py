@@ -380,10 +380,10 @@ MODULE = Module(
         "mq_size": PseudoVar(make=_make("size"), needs_name=True),
     },
     rpc={
-        "mqueue.get_size": RpcCommand(State.rpc_get_size, doc="Get the current size of a queue"),
-        "mqueue.get_sizes": RpcCommand(State.rpc_get_sizes, doc="Get the size of every queue",
+        "mqueue.get_size": RpcCommand(State.rpc_get_size, doc="Get size of mqueue."),
+        "mqueue.get_sizes": RpcCommand(State.rpc_get_sizes, doc="Get sizes of all mqueues.",
                                        returns_array=True),
-        "mqueue.fetch": RpcCommand(State.rpc_fetch, doc="Fetch an item from a queue"),
+        "mqueue.fetch": RpcCommand(State.rpc_fetch, doc="Fetch an element from the queue."),
     },
     state=State,
     mod_init=State.init,
