@@ -6,8 +6,6 @@
 """
 from __future__ import annotations
 
-import os
-
 from .errors import ConfigError, Diagnostic, Location
 
 __version__ = "0.1.0"

@@ -82,7 +82,7 @@ def start_postgres() -> Server:
     if not bins:
         _missing("PostgreSQL is not installed (Debian package postgresql)")
     try:
-        import psycopg  # noqa: F401
+        import psycopg
     except ImportError:
         _missing("the Python package psycopg is not installed (pip install 'kamlite[postgres]')")
     bindir = os.path.dirname(bins[-1])
@@ -99,7 +99,6 @@ def start_postgres() -> Server:
                                                    "-p", str(port), "-c", "fsync=off"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait_port(port, proc)
-    import psycopg
     for _ in range(100):
         try:
             with psycopg.connect(host="127.0.0.1", port=port, user="kamlite", dbname="postgres",
@@ -118,7 +117,7 @@ def start_mariadb() -> Server:
     if not mysqld or not install:
         _missing("MariaDB is not installed (Debian package mariadb-server)")
     try:
-        import pymysql  # noqa: F401
+        import pymysql
     except ImportError:
         _missing("the Python package pymysql is not installed (pip install 'kamlite[mysql]')")
     tmp = tempfile.mkdtemp(prefix="kamlite-my")
@@ -137,7 +136,6 @@ def start_mariadb() -> Server:
                              f"--pid-file={tmp}/pid"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait_port(port, proc)
-    import pymysql
     for _ in range(100):
         try:
             conn = pymysql.connect(host="127.0.0.1", port=port, user="root")

@@ -9,7 +9,7 @@ import os
 import platform
 import time
 
-from ..log import L_ALERT, L_DBG, L_ERR, clamp
+from ..log import L_ALERT, clamp
 from ..rpc import RpcFault
 from ..sip import forward
 from . import Arg, FixupError, Function, Module, RpcCommand, core_sip

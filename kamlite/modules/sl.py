@@ -12,7 +12,7 @@ import binascii
 import hashlib
 import time
 
-from ..log import L_ERR, L_INFO
+from ..log import L_ERR
 from ..sip.message import METHODS, Message
 from ..sip.receive import sip_core
 from ..sip.reply import build_reply

@@ -263,7 +263,7 @@ class Compiler:
         decl = self.program.route_decl.get(key)
         if self.tracing:
             em.w(f"TR.event(ctx, {self.site('enter', decl)})")
-        ok = self.block(em, body, want=True, in_loop=False, nested=False)
+        self.block(em, body, want=True, in_loop=False, nested=False)
         if self.tracing:
             em.w(f"TR.event(ctx, {self.site('exit', decl)}, (), _ret)")
         em.w("return _ret")
@@ -719,7 +719,6 @@ class Compiler:
         if isinstance(target, PV.TransformedPV):
             raise CompileError(s.target, "pvar with transformations in assignment left side", "readonly")
         e = self.expr(s.expr)
-        pre: list[str] = []
         has_calls = self.has_calls(e)
         if e.op == "rval" and e.rval.kind == "action":
             code, vtype = self.action_raw(em, e), "i"

@@ -199,51 +199,64 @@ def _err(ctx, where: str, func: str, text: str) -> int:
     return -1
 
 
-class MethodTest:
+_ADDR = {"from_uri": ("From", "route.c:1856", "route.c:1861"),
+         "to_uri": ("To", "route.c:1875", "route.c:1881")}
+
+
+def _addr_body(ctx, which):
+    """The parsed From or To of the message, or None after Kamailio's error line."""
+    msg = ctx.msg
+    body = msg.from_body() if which == "from_uri" else msg.to_body()
+    if body is None:
+        name, where, _ = _ADDR[which]
+        _err(ctx, where, "eval_elem", f"bad or missing {name}: header")
+    return body
+
+
+class _StrTest:
+    """`x op right` on a string taken from the message (comp_str)."""
+
     def __init__(self, op, operand):
         self.op, self.operand = op, operand
 
+    def left(self, ctx):
+        """The message's string, or None when it cannot be had (error already logged)."""
+        raise NotImplementedError
+
     def __call__(self, ctx) -> int:
+        left = self.left(ctx)
+        if left is None:
+            return -1
+        right = _operand_value(self.operand, ctx)
+        if right is None:
+            return 1 if self.op == "diff" else 0
+        if right.__class__ is int:
+            right = str(right)
+        return _comp_str(self.op, left, right)
+
+
+class MethodTest(_StrTest):
+    def left(self, ctx):
         msg = ctx.msg
         if msg.type == 1:
-            left = msg.method
-        else:
-            cs = msg.cseq
-            if cs is None:
-                return _err(ctx, "route.c:1818", "eval_elem", "cannot parse cseq header")
-            left = cs.method
-        right = _operand_value(self.operand, ctx)
-        if right is None:
-            return 1 if self.op == "diff" else 0
-        if right.__class__ is int:
-            right = str(right)
-        return _comp_str(self.op, left, right)
+            return msg.method
+        cs = msg.cseq
+        if cs is None:
+            _err(ctx, "route.c:1818", "eval_elem", "cannot parse cseq header")
+            return None
+        return cs.method
 
 
-class UriTest:
+class UriTest(_StrTest):
     def __init__(self, which, op, operand):
-        self.which, self.op, self.operand = which, op, operand
+        super().__init__(op, operand)
+        self.which = which
 
-    def __call__(self, ctx) -> int:
-        msg = ctx.msg
+    def left(self, ctx):
         if self.which == "uri":
-            left = msg.ruri
-        elif self.which == "from_uri":
-            fb = msg.from_body()
-            if fb is None:
-                return _err(ctx, "route.c:1856", "eval_elem", "bad or missing From: header")
-            left = fb.uri or ""
-        else:
-            tb = msg.to_body()
-            if tb is None:
-                return _err(ctx, "route.c:1875", "eval_elem", "bad or missing To: header")
-            left = tb.uri or ""
-        right = _operand_value(self.operand, ctx)
-        if right is None:
-            return 1 if self.op == "diff" else 0
-        if right.__class__ is int:
-            right = str(right)
-        return _comp_str(self.op, left, right)
+            return ctx.msg.ruri
+        body = _addr_body(ctx, self.which)
+        return None if body is None else (body.uri or "")
 
 
 class UriMyselfTest:
@@ -253,21 +266,19 @@ class UriMyselfTest:
     def __call__(self, ctx) -> int:
         from ..sip.receive import sip_core
         from ..sip.uri import UriError, parse_uri
-        msg = ctx.msg
         if self.which == "uri":
-            u = msg.parsed_ruri()
+            u = ctx.msg.parsed_ruri()
             if u is None:
                 return -1
         else:
-            body = msg.from_body() if self.which == "from_uri" else msg.to_body()
+            body = _addr_body(ctx, self.which)
             if body is None:
-                return _err(ctx, "route.c:1856" if self.which == "from_uri" else "route.c:1875",
-                            "eval_elem", f"bad or missing {'From' if self.which == 'from_uri' else 'To'}: header")
+                return -1
             try:
                 u = parse_uri(body.uri or "", ctx.log)
             except UriError:
-                return _err(ctx, "route.c:1861" if self.which == "from_uri" else "route.c:1881", "eval_elem",
-                            f"bad uri in {'From' if self.which == 'from_uri' else 'To'}:")
+                name, _, where = _ADDR[self.which]
+                return _err(ctx, where, "eval_elem", f"bad uri in {name}:")
         port = u.port_no or (5061 if u.type == "sips" or u.proto == "tls" else 5060)
         mine = sip_core(ctx.program).sockets.is_myself(u.host or "", port)
         return 1 if mine == self.positive else 0

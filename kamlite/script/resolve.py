@@ -7,14 +7,13 @@ file:line:col.
 from __future__ import annotations
 
 import functools
-import os
 import re
 import sys
 
 from ..cfg import nodes as N
 from ..cfg.globals import CORE_PARAMS
 from ..errors import ConfigError, Diagnostics, Location
-from ..log import LEVEL_BY_NAME, FACILITIES, L_ERR, L_INFO, Log
+from ..log import LEVEL_BY_NAME, FACILITIES, L_ERR, Log
 from .. import modules as M
 from . import pv as PV
 from . import runtime as RT

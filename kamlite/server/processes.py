@@ -14,10 +14,8 @@ dies on its own -> the same shutdown, logged as Kamailio logs it.
 from __future__ import annotations
 
 import dataclasses
-import errno
 import os
 import signal
-import sys
 import time
 
 from ..log import L_ALERT, L_ERR, L_INFO, L_NOTICE, L_WARN

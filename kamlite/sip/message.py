@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from ..log import L_DBG, L_ERR, L_INFO
+from ..log import L_ERR, L_INFO
 from .via import quick_via
 
 REQUEST = 1

@@ -6,12 +6,10 @@ wrong is logged with Kamailio's text and the worker goes on with the next datagr
 """
 from __future__ import annotations
 
-import time
-
-from ..log import L_DBG, L_ERR, L_INFO, L_WARN
+from ..log import L_ERR, L_INFO, L_WARN
 from ..modules import CORE_ONREPLY_ROUTE, REQUEST_ROUTE
 from ..script import runtime as RT
-from .message import (HDR_CALLID, HDR_CSEQ, HDR_FROM, HDR_TO, HDR_VIA2_F, REPLY, REQUEST, ParseLog,
+from .message import (HDR_CALLID, HDR_CSEQ, HDR_FROM, HDR_TO, HDR_VIA2_F, REQUEST, ParseLog,
                       parse)
 from .message import HDR_CALLID_F, HDR_CSEQ_F, HDR_FROM_F, HDR_TO_F
 from .transport import PROTO_NUMBERS, ReceiveInfo, Sockets, send_udp
@@ -165,7 +163,6 @@ class SipCore:
     def forward_reply(self, msg) -> bool:
         """do_forward_reply(): drop our Via, send to the address in the next one."""
         from .reply import build_forwarded_reply
-        from .transport import resolve
         if not msg.parse_headers(HDR_VIA2_F) or msg.via2 is None:
             return False                  # Kamailio: DBG "reply cannot be forwarded - no 2nd via"
         v2 = msg.via2

@@ -13,7 +13,7 @@ import ipaddress
 import socket
 import struct
 
-from ..log import L_ERR, L_INFO, L_WARN
+from ..log import L_ERR
 
 PROTOS = ("udp", "tcp", "tls", "sctp", "ws", "wss")
 PROTO_NUMBERS = {"udp": 1, "tcp": 2, "tls": 3, "sctp": 4, "ws": 5, "wss": 6}

@@ -1,9 +1,7 @@
 """The preprocessor: directives, defines, comments, includes, and the map back to files."""
-import os
-
 import pytest
 
-from kamlite.cfg.preprocess import Preprocessor, preprocess_text
+from kamlite.cfg.preprocess import Preprocessor
 from kamlite.errors import ConfigError
 
 

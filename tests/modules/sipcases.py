@@ -272,3 +272,39 @@ def main(argv):
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
+
+
+# ---- the parts every module's test file shares -----------------------------------------------------
+def check_recorded(path: str, groups, module: str) -> dict:
+    """The recording, after checking it belongs to these cases (else re-record)."""
+    data = load_recorded(path)
+    for g in groups:
+        assert data[g.name]["digest"] == digest(g), \
+            f"the cases changed: re-record with python -m tests.modules.sipcases record {module}"
+    return data
+
+
+def case_ids(groups) -> list:
+    return [(g.name, c.name) for g in groups for c in g.cases]
+
+
+def describe(diffs) -> str:
+    return "\n".join(f"{n}[{i}] {what}:\n  kamailio: {e!r}\n  kamlite:  {got!r}" for n, i, what, e, got in diffs)
+
+
+def assert_like_kamailio(groups, recorded: dict, group: str, case: str) -> None:
+    """One recorded case replayed in-process: replies, forwarded message and log lines."""
+    g = next(x for x in groups if x.name == group)
+    one = dataclasses.replace(g, cases=[c for c in g.cases if c.name == case])
+    diffs = list(compare(one, recorded))
+    assert not diffs, describe(diffs)
+
+
+def live_diffs_of(groups, recorded: dict) -> list:
+    """Every recorded case through a kamlite server (forward() included)."""
+    return [d for g in groups for d in live_replay(g, recorded)]
+
+
+def assert_live_like_kamailio(live_diffs: list, case: str) -> None:
+    diffs = [d for d in live_diffs if d[0] == case]
+    assert not diffs, describe(diffs)

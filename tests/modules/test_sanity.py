@@ -9,7 +9,8 @@ from kamlite.errors import ConfigError
 from kamlite.log import Log
 from kamlite.modules import sanity as S
 from tests.conftest import need_program
-from tests.modules.sipcases import DATA, Case, Group, compare, digest, load_recorded, reply, req
+from tests.modules.sipcases import (DATA, Case, Group, assert_like_kamailio, assert_live_like_kamailio, case_ids,
+                                     check_recorded, live_diffs_of, reply, req)
 
 R = "\n".join
 MODS = ("pv", "xlog", "sl", "sanity")
@@ -90,25 +91,12 @@ DATA_FILE = os.path.join(DATA, "sanity.json")
 
 @pytest.fixture(scope="module")
 def recorded():
-    data = load_recorded(DATA_FILE)
-    for g in GROUPS:
-        assert data[g.name]["digest"] == digest(g), \
-            "the cases changed: re-record with python -m tests.modules.sipcases record sanity"
-    return data
+    return check_recorded(DATA_FILE, GROUPS, "sanity")
 
 
-CORE: dict = {}
-
-
-@pytest.mark.parametrize("group, case", [
-    pytest.param(g.name, c.name, marks=[pytest.mark.xfail(reason=CORE[c.name])] if c.name in CORE else [])
-    for g in GROUPS for c in g.cases])
+@pytest.mark.parametrize("group, case", case_ids(GROUPS))
 def test_like_kamailio(recorded, group, case):
-    g = next(x for x in GROUPS if x.name == group)
-    one = Group(g.name, [c for c in g.cases if c.name == case], g.top, g.modules, g.replies)
-    diffs = list(compare(one, recorded))
-    assert not diffs, "\n".join(f"{n}[{i}] {what}:\n  kamailio: {e!r}\n  kamlite:  {got!r}"
-                                for n, i, what, e, got in diffs)
+    assert_like_kamailio(GROUPS, recorded, group, case)
 
 
 def test_helpers():
@@ -161,14 +149,9 @@ def test_live_debian_style():
 # ---- live: the recorded cases through a kamlite server, forward() included -----------------------------
 @pytest.fixture(scope="module")
 def live_diffs(recorded):
-    from tests.modules.sipcases import live_replay
-    return [d for g in GROUPS for d in live_replay(g, recorded)]
+    return live_diffs_of(GROUPS, recorded)
 
 
-@pytest.mark.parametrize("group, case", [
-    pytest.param(g.name, c.name, marks=[pytest.mark.xfail(reason=CORE[c.name])] if c.name in CORE else [])
-    for g in GROUPS for c in g.cases])
+@pytest.mark.parametrize("group, case", case_ids(GROUPS))
 def test_live_server_like_kamailio(live_diffs, group, case):
-    diffs = [d for d in live_diffs if d[0] == case]
-    assert not diffs, "\n".join(f"{n}[{i}] {what}:\n  kamailio: {e!r}\n  kamlite:  {got!r}"
-                                for n, i, what, e, got in diffs)
+    assert_live_like_kamailio(live_diffs, case)

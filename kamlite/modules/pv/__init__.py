@@ -14,7 +14,7 @@ from ...script import pv as PV
 from ...script import runtime as RT
 from ...script import values as VAL
 from ...server.shm import SharedLock
-from .. import Arg, FixupError, Function, Module, Param, PseudoVar
+from .. import Arg, Function, Module, Param, PseudoVar
 from . import sip, trans
 
 

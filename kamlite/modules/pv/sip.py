@@ -527,37 +527,32 @@ def get_ci(state, ctx):
     return h.body
 
 
+def _header_value(htype: int, attr: str, log, line: int, func: str, text: str):
+    """A getter for the first header of a type: its body or its parsed value; $null (and
+    the pv_core.c line) without one."""
+    def get(state, ctx):
+        msg = ctx.msg
+        if msg is None:
+            return None
+        h = msg.first(htype)
+        if h is None:
+            log(ctx, line, func, text)
+            return None
+        return getattr(h, attr)
+    return get
+
+
+get_csb = _header_value(M.HDR_CSEQ, "body", _err, 552, "pv_get_cseq_body", "cannot parse CSEQ header")
+get_ua = _header_value(M.HDR_USERAGENT, "body", _dbg, 1134, "pv_get_useragent", "no User-Agent header")
+get_cT = _header_value(M.HDR_CONTENTTYPE, "body", _dbg, 1515, "pv_get_content_type", "no Content-Type header")
+get_cl = _header_value(M.HDR_CONTENTLENGTH, "parsed", _dbg, 1532, "pv_get_content_length",
+                       "no Content-Length header")
+_get_cseq = _header_value(M.HDR_CSEQ, "parsed", _err, 537, "pv_get_cseq", "cannot parse CSEQ header")
+
+
 def get_cs(state, ctx):
-    msg = ctx.msg
-    if msg is None:
-        return None
-    h = msg.first(M.HDR_CSEQ)
-    if h is None:
-        _err(ctx, 537, "pv_get_cseq", "cannot parse CSEQ header")
-        return None
-    return h.parsed.number
-
-
-def get_csb(state, ctx):
-    msg = ctx.msg
-    if msg is None:
-        return None
-    h = msg.first(M.HDR_CSEQ)
-    if h is None:
-        _err(ctx, 552, "pv_get_cseq_body", "cannot parse CSEQ header")
-        return None
-    return h.body
-
-
-def get_ua(state, ctx):
-    msg = ctx.msg
-    if msg is None:
-        return None
-    h = msg.first(M.HDR_USERAGENT)
-    if h is None:
-        _dbg(ctx, 1134, "pv_get_useragent", "no User-Agent header")
-        return None
-    return h.body
+    cs = _get_cseq(state, ctx)
+    return None if cs is None else cs.number
 
 
 def get_ct(state, ctx):
@@ -574,28 +569,6 @@ def get_ct(state, ctx):
         _dbg(ctx, 411, "pv_get_contact", "no contact header!")
         return None
     return h.body
-
-
-def get_cT(state, ctx):
-    msg = ctx.msg
-    if msg is None:
-        return None
-    h = msg.first(M.HDR_CONTENTTYPE)
-    if h is None:
-        _dbg(ctx, 1515, "pv_get_content_type", "no Content-Type header")
-        return None
-    return h.body
-
-
-def get_cl(state, ctx):
-    msg = ctx.msg
-    if msg is None:
-        return None
-    h = msg.first(M.HDR_CONTENTLENGTH)
-    if h is None:
-        _dbg(ctx, 1532, "pv_get_content_length", "no Content-Length header")
-        return None
-    return h.parsed
 
 
 def _body_start(ctx, msg):
