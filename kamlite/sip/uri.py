@@ -18,6 +18,8 @@ LM_DBG lines for invalid URIs are not reproduced.
 """
 from __future__ import annotations
 
+import re
+
 from ..log import L_CRIT, L_CRIT2
 
 # SipUri.flags (uri_flags in msg_parser.h)
@@ -56,21 +58,21 @@ class SipUri:
     transport_val, ttl_val, user_param_val, maddr_val, method_val, lr_val, r2_val, gr_val
                 its value ("TCP"); None for lr, r2 and gr without a value
     """
-    __slots__ = ("type", "scheme", "user", "passwd", "host", "port", "port_no", "params",
-                 "sip_params", "headers", "proto", "flags",
-                 "transport", "ttl", "user_param", "maddr", "method", "lr", "r2", "gr",
-                 "transport_val", "ttl_val", "user_param_val", "maddr_val", "method_val",
-                 "lr_val", "r2_val", "gr_val")
-
-    def __init__(self):
-        for k in self.__slots__:
-            setattr(self, k, None)
-        self.port_no = 0
-        self.proto = ""
-        self.flags = 0
+    FIELDS = ("type", "scheme", "user", "passwd", "host", "port", "port_no", "params",
+              "sip_params", "headers", "proto", "flags",
+              "transport", "ttl", "user_param", "maddr", "method", "lr", "r2", "gr",
+              "transport_val", "ttl_val", "user_param_val", "maddr_val", "method_val",
+              "lr_val", "r2_val", "gr_val")
+    # class defaults: a URI costs one small dict, holding only the parts it has
+    type = scheme = user = passwd = host = port = params = sip_params = headers = None
+    transport = ttl = user_param = maddr = method = lr = r2 = gr = None
+    transport_val = ttl_val = user_param_val = maddr_val = method_val = None
+    lr_val = r2_val = gr_val = None
+    port_no = flags = 0
+    proto = ""
 
     def __repr__(self) -> str:
-        parts = [f"{k}={getattr(self, k)!r}" for k in self.__slots__
+        parts = [f"{k}={getattr(self, k)!r}" for k in self.FIELDS
                  if getattr(self, k) not in (None, "", 0) or k in ("type", "host")]
         return f"SipUri({', '.join(parts)})"
 
@@ -82,30 +84,37 @@ def parse_uri(text: str, log=None, phone2tel: bool = True) -> SipUri:
     .debug and .write(level, text)): the messages Kamailio's parse_uri() prints are written
     to it; None prints nothing.  phone2tel is Kamailio's core parameter of that name.
     """
-    if len(text) < 5:
-        raise UriError("too short", text, 0)
-    scheme = _uri_scheme(text)
-    if scheme is None:
-        raise UriError("bad uri", text, 4)
-    ps = _UriParser(text, scheme)
-    try:
-        while ps.p < len(text):
-            ps.step(text[ps.p])
-            ps.p += 1
-        ps.finish()
-    except _BadUri as e:
-        raise UriError(e.reason, text, ps.p) from None
-    except _BadState as e:
-        _log(log, L_CRIT, 1329, f"BUG: bad  state {e.state} parsed: <{text}> ({len(text)})"
-                                f" / <{text}> ({len(text)})")
-        raise UriError("bad state", text, ps.p) from None
+    q = _quick(text)
+    if q is not None:
+        scheme, fields, proto, flags, port_no = q
+    else:
+        if len(text) < 5:
+            raise UriError("too short", text, 0)
+        scheme = _uri_scheme(text)
+        if scheme is None:
+            raise UriError("bad uri", text, 4)
+        ps = _UriParser(text, scheme)
+        try:
+            while ps.p < len(text):
+                ps.step(text[ps.p])
+                ps.p += 1
+            ps.finish()
+        except _BadUri as e:
+            raise UriError(e.reason, text, ps.p) from None
+        except _BadState as e:
+            _log(log, L_CRIT, 1329, f"BUG: bad  state {e.state} parsed: <{text}> ({len(text)})"
+                                    f" / <{text}> ({len(text)})")
+            raise UriError("bad state", text, ps.p) from None
+        fields = {name: text[a:b] for name, (a, b) in ps.f.items()}
+        proto, flags, port_no = ps.proto, ps.flags, ps.port_no
     u = SipUri()
     u.type = u.scheme = scheme
-    for name, (a, b) in ps.f.items():
-        setattr(u, name, text[a:b])
-    u.port_no = ps.port_no if u.port is not None else 0
-    u.proto = ps.proto
-    u.flags = ps.flags
+    u.__dict__.update(fields)
+    if u.port is not None:
+        u.port_no = port_no
+    if proto:
+        u.proto = proto
+    u.flags = flags
     if scheme in ("sip", "sips"):
         u.sip_params = u.params
         if phone2tel and u.user_param_val == "phone":
@@ -123,11 +132,66 @@ def parse_uri(text: str, log=None, phone2tel: bool = True) -> SipUri:
     # common sanity checks
     if u.port is not None and len(u.port) > 5:
         raise UriError("bad port", text, len(text))
-    if u.host and not u.user and "host" in ps.f:
+    if q is None and u.host and not u.user and "host" in ps.f:
         hs = ps.f["host"][0]
         if (hs > 0 and text[hs - 1] == "@") or text[hs] == "@":
             raise UriError("bad uri", text, len(text))
     return u
+
+
+# ---- the quick path ---------------------------------------------------------------------------------
+# One regex step for the everyday sip:/sips: URI (user@host:port;params, plain characters);
+# it gives the state machine's fields (tests/sip/test_uri.py checks the two agree) and
+# None for anything else, which the state machine then decides.
+_QUICK_RE = re.compile(r"(sips?):(?:([A-Za-z0-9_.!~*'()+%&=$,-]+)@)?([A-Za-z0-9][A-Za-z0-9.-]*)"
+                       r"(?::([0-9]{1,5}))?((?:;[A-Za-z0-9_.!~*'()+%&=$,/-]*)*)")
+_USER_SEPARATORS = re.compile(r"[.()-]")
+
+
+def _quick(text: str):
+    """(scheme, fields, proto, flags, port_no) for a plain sip:/sips: URI, or None."""
+    m = _QUICK_RE.fullmatch(text)
+    if m is None:
+        return None
+    scheme, user, host, port, params = m.groups()
+    fields = {"host": host}
+    port_no = 0
+    if port is not None:
+        port_no = int(port)
+        if port_no > 65535:
+            return None
+        fields["port"] = port
+    # the state machine reads the text before '@' (or the host when there is none) in its
+    # "user" state, where tel: visual separators set a flag
+    flags = URI_USER_NORMALIZE if _USER_SEPARATORS.search(user if user is not None else host) else 0
+    if user is not None:
+        fields["user"] = user
+    proto = ""
+    if params:
+        fields["params"] = params[1:]
+        segments = params[1:].split(";")
+        last = segments[-1].lower()
+        if last.startswith("ma"):
+            return None                        # ends inside "maddr": Kamailio's bad state
+        for seg in segments:
+            name, eq, value = seg.partition("=")
+            lname = name.translate(_LOWER)
+            field = _URI_VALUE_PARAMS.get(lname) or _URI_FLAG_PARAMS.get(lname)
+            if field is None:
+                continue
+            if eq and not value:
+                return None                    # "name=" with no value: odd states
+            if not eq:
+                if lname in _URI_FLAG_PARAMS:  # lr, r2, gr alone
+                    fields[_WHOLE[field]] = seg
+                continue
+            fields[_WHOLE[field]] = seg
+            fields[field] = value
+            if field == "transport_val":
+                lvalue = value.translate(_LOWER)
+                if lvalue in _TRANSPORTS:
+                    proto = lvalue
+    return scheme, fields, proto, flags, port_no
 
 
 # ---- internals ---------------------------------------------------------------------------------

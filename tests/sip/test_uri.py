@@ -5,6 +5,8 @@ exercise (uri.*, tobody.user/host) were checked against the real binary through
 tests/test_transformations.py and the oracle cases.
 """
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kamlite.log import L_DBG, Log
 from kamlite.sip import uri as U
@@ -268,3 +270,65 @@ def test_docstring_examples():
 
     import kamlite.sip.uri
     assert doctest.testmod(kamlite.sip.uri).failed == 0
+
+
+# ---- the quick path gives what the state machine gives ------------------------------------------
+USERS = st.one_of(st.sampled_from(["", "alice@", "+49-30.1(2)@", "a%40b@", "x;y@", "u:pw@", "@"]),
+                  st.text(alphabet="ab09.-()+%&=$,!~*'_;:@", max_size=6).map(lambda s: s + "@"))
+HOSTS = st.one_of(st.sampled_from(["example.com", "127.0.0.1", "h", "-h", "a_b", "[::1]", ""]),
+                  st.text(alphabet="ab09.-_", max_size=6))
+PORTS = st.sampled_from(["", ":5060", ":0", ":65535", ":65536", ":99999", ":", ":123456", ":5x"])
+PARAM_NAMES = st.sampled_from(["transport", "TRANSPORT", "ttl", "user", "method", "maddr", "lr", "r2",
+                               "gr", "Lr", "tr", "m", "ma", "madd", "lrx", "x", ""])
+PARAM_VALUES = st.sampled_from(["", "=", "=udp", "=TCP", "=ws", "=wss", "=sc", "=udpx", "=phone",
+                                "=a=b", "=on", "=1", "=/x"])
+
+
+@st.composite
+def uris(draw):
+    params = "".join(";" + draw(PARAM_NAMES) + draw(PARAM_VALUES)
+                     for _ in range(draw(st.integers(0, 3))))
+    return (draw(st.sampled_from(["sip:", "sips:", "SIP:", "tel:"])) + draw(USERS) + draw(HOSTS)
+            + draw(PORTS) + params + draw(st.sampled_from(["", "", "?h=1", ";"])))
+
+
+def _outcome(text):
+    try:
+        u = parse_uri(text)
+    except UriError as e:
+        return ("error", e.reason, e.position)
+    return {k: getattr(u, k) for k in SipUri.FIELDS}
+
+
+@st.composite
+def plain_uris(draw):
+    """URIs mostly inside the quick path's forms, near its edges."""
+    user = draw(st.text(alphabet="ab09.-()+%&=$,!~*'_", max_size=5))
+    host = draw(st.text(alphabet="ab09", min_size=1, max_size=3)) + draw(st.text(alphabet="ab9.-", max_size=4))
+    params = "".join(";" + draw(PARAM_NAMES) + draw(PARAM_VALUES)
+                     for _ in range(draw(st.integers(0, 4))))
+    return (draw(st.sampled_from(["sip:", "sips:"])) + (user + "@" if user else "") + host
+            + draw(PORTS) + params)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(st.one_of(uris(), plain_uris()))
+def test_quick_path_equals_state_machine(text):
+    if U._quick(text) is None:
+        return
+    quick = _outcome(text)
+    saved = U._quick
+    U._quick = lambda text: None
+    try:
+        exact = _outcome(text)
+    finally:
+        U._quick = saved
+    assert quick == exact, text
+
+
+def test_quick_path_takes_the_everyday_uris():
+    for text in ("sip:alice@example.com", "sip:bob@127.0.0.1:5060;transport=udp;lr",
+                 "sips:x@h.example:5061", "sip:example.com;lr", "sip:+49-30-1234@gw;user=phone"):
+        assert U._quick(text) is not None, text
+    for text in ("sip:a:pw@h", "sip:a@[::1]", "sip:a@h?x=y", "SIP:a@h", "sip:a@h;maddr"):
+        assert U._quick(text) is None, text
