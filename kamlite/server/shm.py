@@ -146,6 +146,22 @@ class SharedMemory:
     def _alloc(self, need: int) -> int:
         w = self.w
         b = _bin_of(need)
+        if b < SMALL_BINS:
+            # quick path: an exact-size bin holds only blocks of this size, none to split
+            found = w[self._bins + b]
+            if found:
+                i = found >> 2
+                nxt = w[i + 1]
+                w[self._bins + b] = nxt
+                if nxt:
+                    w[(nxt >> 2) + 2] = 0
+                w[H_FRAGS] -= 1
+                w[i] = w[(found + need - WORD) >> 2] = need | USED
+                used = w[H_USED] + need
+                w[H_USED] = used
+                if used > w[H_PEAK]:
+                    w[H_PEAK] = used
+                return found + WORD
         found = 0
         while b < NBINS:
             off = w[self._bins + b]
