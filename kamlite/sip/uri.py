@@ -162,8 +162,9 @@ def _quick(text: str):
             return None
         fields["port"] = port
     # the state machine reads the text before '@' (or the host when there is none) in its
-    # "user" state, where tel: visual separators set a flag
-    flags = URI_USER_NORMALIZE if _USER_SEPARATORS.search(user if user is not None else host) else 0
+    # "user" state, where tel: visual separators set a flag; the first character is read
+    # in its "init" state, which does not look for them
+    flags = URI_USER_NORMALIZE if _USER_SEPARATORS.search(user if user is not None else host, 1) else 0
     if user is not None:
         fields["user"] = user
     proto = ""

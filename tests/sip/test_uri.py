@@ -332,3 +332,9 @@ def test_quick_path_takes_the_everyday_uris():
         assert U._quick(text) is not None, text
     for text in ("sip:a:pw@h", "sip:a@[::1]", "sip:a@h?x=y", "SIP:a@h", "sip:a@h;maddr"):
         assert U._quick(text) is None, text
+
+
+def test_quick_path_ignores_a_separator_in_the_first_character():
+    # parse_uri() reads the first character in its init state, which sets no flag
+    assert parse_uri("sip:.@0;user=phone").flags == U.URI_SIP_USER_PHONE
+    assert parse_uri("sip:1.2@0;user=phone").flags == U.URI_SIP_USER_PHONE | U.URI_USER_NORMALIZE
