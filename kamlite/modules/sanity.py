@@ -33,7 +33,9 @@ from ..sip.message import (HDR_AUTHORIZATION, HDR_CALLID, HDR_CONTACT, HDR_CONTE
                            METHODS, REPLY, REQUEST)
 from ..sip.uri import UriError, parse_uri
 from . import ONREPLY_ROUTE, REQUEST_ROUTE, Arg, FixupError, Function, Module, Param
-from .textops import clog
+from ..sip.params import ParamError, scan_params
+from .sl import send_sl_reply
+from .textops import _get_body as get_body, clog
 
 MOD = "sanity"
 ACK = METHODS["ACK"]
@@ -140,7 +142,6 @@ def sanity_reply(state: State, ctx, code: int, reason: str) -> int:
         state.info = (code, reason[:127], msg.id, os.getpid())
         return 0
     if msg not in state.no_reply_msgs:
-        from .sl import send_sl_reply
         if send_sl_reply(state.sl(), msg, code, reason) < 0:
             return -1
     return 0
@@ -152,7 +153,6 @@ def _reply(state, ctx, code: int, reason: str, line: int, func: str, warn: str) 
 
 
 def w_sanity_reply(state: State, ctx) -> int:
-    from .sl import send_sl_reply
     msg = ctx.msg
     if msg.type == REPLY or msg.method_value == ACK or not state.noreply:
         return 1
@@ -282,7 +282,6 @@ def check_cseq_value(state, ctx, msg) -> int:
 
 
 def _get_body(ctx, msg):
-    from .textops import _get_body as get_body
     return get_body(ctx, msg)
 
 
@@ -457,7 +456,6 @@ def parse_contacts(ctx, body: str):
     """Core parse_contact() on a Contact body: "*" for a star, else the URIs in
     Kamailio's list order (the last contact first); None when it cannot be parsed
     (Kamailio's error lines are logged)."""
-    from ..sip.params import ParamError, scan_params
     t = body.lstrip(_WS)
     if not t:
         clog(ctx, L_ERR, "parser/contact/parse_contact.c:48", "contact_parser", "empty body")

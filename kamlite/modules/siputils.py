@@ -27,7 +27,10 @@ from ..sip.params import ParamError, parse_params
 from ..sip.uri import UriError, parse_uri
 from . import (ANY_ROUTE, BRANCH_ROUTE, FAILURE_ROUTE, LOCAL_ROUTE, ONREPLY_ROUTE, REQUEST_ROUTE, Arg,
                FixupError, Function, Module, Param)
-from ..sip.message import cstr
+from ..sip.addr import AddrError, parse_nameaddr
+from ..sip.message import HDR_OTHER, HEADER_TYPES, cstr
+from ..sip.receive import sip_core
+from .sl import send_sl_reply
 from .textops import HNAME_CHARS, _ascii_lower, _c_cmp, clog
 
 MOD = "siputils"
@@ -108,7 +111,6 @@ def is_user(state, ctx, fuser) -> int:
 
 # ---- OPTIONS ----------------------------------------------------------------------------------------
 def options_reply(state: State, ctx) -> int:
-    from .sl import send_sl_reply
     msg = ctx.msg
     if msg.type != REQUEST or msg.method_value != OPTIONS:
         _err(ctx, 50, "ki_opt_reply",
@@ -429,7 +431,6 @@ def cmp_aor(state, ctx, f1, f2) -> int:
 
 def _hname_type(name: str):
     """parse_hname2_str() on a trimmed name: its type, None when invalid."""
-    from ..sip.message import HDR_OTHER, HEADER_TYPES
     if not name or name[0] not in HNAME_CHARS:
         return None
     i = 1
@@ -439,7 +440,6 @@ def _hname_type(name: str):
 
 
 def cmp_hdr_name(state, ctx, f1, f2) -> int:
-    from ..sip.message import HDR_OTHER
     n1, n2 = f1(ctx).rstrip(" \t\r\n"), f2(ctx).rstrip(" \t\r\n")
     t1, t2 = _hname_type(n1), _hname_type(n2)
     if t1 is None or t2 is None:
@@ -609,7 +609,6 @@ def is_first_hop(state, ctx, mode_of=None) -> int:
     rr = msg.first(HDR_RECORDROUTE)
     if rr is None:
         return 1
-    from ..sip.addr import AddrError, parse_nameaddr
     try:
         na = parse_nameaddr(rr.body)
     except AddrError:
@@ -625,7 +624,6 @@ def is_first_hop(state, ctx, mode_of=None) -> int:
             ip = ipaddress.ip_address(h)
         except ValueError:
             return -1
-    from ..sip.receive import sip_core
     core = sip_core(state.program)
     if not core.sockets.is_myself(host, u.port_no if u.port is not None else 0):
         return -1

@@ -12,6 +12,9 @@ import ipaddress
 from .. import posixre
 from ..cfg import nodes as N
 from ..log import L_ERR
+from ..sip.receive import sip_core
+from ..sip.transport import resolve
+from ..sip.uri import UriError, parse_uri
 
 STR_OPS = {"==": "eq", "!=": "diff", "=~": "match"}
 CMP_OPS = {"==": "eq", "!=": "diff", ">": "gt", "<": "lt", ">=": "gte", "<=": "lte"}
@@ -264,8 +267,6 @@ class UriMyselfTest:
         self.which, self.positive = which, positive
 
     def __call__(self, ctx) -> int:
-        from ..sip.receive import sip_core
-        from ..sip.uri import UriError, parse_uri
         if self.which == "uri":
             u = ctx.msg.parsed_ruri()
             if u is None:
@@ -289,7 +290,6 @@ class IpMyselfTest:
         self.which, self.positive = which, positive
 
     def __call__(self, ctx) -> int:
-        from ..sip.receive import sip_core
         rcv = ctx.msg.rcv
         ip = (rcv.src_ip if self.which == "src_ip" else rcv.dst_ip) if rcv is not None else "127.0.0.1"
         mine = sip_core(ctx.program).sockets.is_myself_ip(ip)
@@ -324,7 +324,6 @@ class IpTest:
             return 1 if addr.version == net.version and addr in net else 0
         if self.op == "match" and _comp_str("match", ip, right) == 1:
             return 1
-        from ..sip.transport import resolve
         r = resolve(right, None)
         return 1 if r is not None and ipaddress.ip_address(r[0]) == addr else 0
 

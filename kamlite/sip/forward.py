@@ -15,6 +15,7 @@ from ..log import L_ERR
 from .message import HDR_CONTENTLENGTH, HDR_EOH_F, METHODS, Message
 from .reply import via_needs_received
 from .transport import resolve
+from .uri import UriError, parse_uri
 
 _NO_TO_TAG = METHODS["INVITE"] | METHODS["ACK"] | METHODS["CANCEL"]
 
@@ -163,7 +164,6 @@ def forward_request(core, msg: Message, host: str | None = None, port: int | Non
     log = core.log
     if host is None:
         uri_text = msg.dst_uri if msg.dst_uri else None
-        from .uri import UriError, parse_uri
         try:
             u = parse_uri(uri_text, log) if uri_text else msg.parsed_ruri()
         except UriError:

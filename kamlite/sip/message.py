@@ -17,7 +17,9 @@ from __future__ import annotations
 import re
 
 from ..log import L_ERR, L_INFO
-from .via import quick_via
+from .addr import AddrError, ToBody, parse_to_body
+from .uri import UriError, parse_uri
+from .via import parse_via, quick_via
 
 REQUEST = 1
 REPLY = 2
@@ -473,7 +475,6 @@ class Message:
                                   f"[{cstr(buf[tmp:n][:128])}]")
                     return self._hdr_error(None, None)
         elif htype == HDR_VIA:
-            from .via import parse_via
             parsed, nxt = parse_via(buf, tmp, n, plog)
             if parsed is None:
                 return self._hdr_error("msg_parser.c:127", "bad via")
@@ -624,7 +625,6 @@ class Message:
             return None
         if self._ruri_text == text and self._ruri is not None:
             return self._ruri
-        from .uri import UriError, parse_uri
         try:
             u = parse_uri(text, self.log)
         except UriError:
@@ -634,7 +634,6 @@ class Message:
 
     def parsed_orig_uri(self):
         if self._ouri is None and self.first_uri is not None:
-            from .uri import UriError, parse_uri
             try:
                 self._ouri = parse_uri(self.first_uri, self.log)
             except UriError:
@@ -862,7 +861,6 @@ def quick_to(value: str):
     m = _TO_RE.fullmatch(value)
     if m is None:
         return None
-    from .addr import ToBody
     body = ToBody()
     body.display = m.group(1) or m.group(2)
     body.uri = m.group(3)
@@ -882,7 +880,6 @@ _QUICK = {HDR_TO: quick_to, HDR_CSEQ: quick_cseq, HDR_CONTENTLENGTH: quick_conte
 
 
 def _parse_to_body(text: str, plog, from_header: bool = False):
-    from .addr import AddrError, parse_to_body
     try:
         return parse_to_body(text, plog.log if plog else None)
     except AddrError:

@@ -12,7 +12,8 @@ from ..script import runtime as RT
 from .message import (HDR_CALLID, HDR_CSEQ, HDR_FROM, HDR_TO, HDR_VIA2_F, REQUEST, ParseLog,
                       parse)
 from .message import HDR_CALLID_F, HDR_CSEQ_F, HDR_FROM_F, HDR_TO_F
-from .transport import PROTO_NUMBERS, ReceiveInfo, Sockets, send_udp
+from .reply import build_forwarded_reply
+from .transport import PROTO_NUMBERS, ReceiveInfo, Sockets, resolve, send_udp
 
 MIN_UDP_PACKET = 32
 BUF_SIZE = 65535
@@ -162,7 +163,6 @@ class SipCore:
 
     def forward_reply(self, msg) -> bool:
         """do_forward_reply(): drop our Via, send to the address in the next one."""
-        from .reply import build_forwarded_reply
         if not msg.parse_headers(HDR_VIA2_F) or msg.via2 is None:
             return False                  # Kamailio: DBG "reply cannot be forwarded - no 2nd via"
         v2 = msg.via2
@@ -191,7 +191,6 @@ def sip_core(program) -> SipCore:
 
 def via_destination(v):
     """update_sock_struct_from_via(): received= overrides the host, rport= the port."""
-    from .transport import resolve
     host = v.host
     port = v.port
     if v.received is not None and v.received.value:

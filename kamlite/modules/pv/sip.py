@@ -22,12 +22,19 @@ compiler's to print.
 """
 from __future__ import annotations
 
+import ipaddress
+import re
 import weakref
 
 from ...log import L_DBG, L_ERR, L_WARN
 from ...script import pv as PV
 from ...script import runtime as RT
 from ...sip import message as M
+from ...sip.addr import AddrError, NameAddrError, parse_nameaddr, parse_to_body
+from ...sip.forward import changed_message
+from ...sip.params import ParamError, scan_params
+from ...sip.transport import Sockets
+from ...sip.uri import UriError, parse_uri
 from ...sip.message import REPLY, REQUEST
 from .. import PseudoVar
 
@@ -97,7 +104,6 @@ def _extra(msg) -> dict:
 
 
 def _parse_uri(ctx, text):
-    from ...sip.uri import UriError, parse_uri
     try:
         return parse_uri(text, ctx.log)
     except UriError:
@@ -622,7 +628,6 @@ def get_mbu(state, ctx):
     msg = ctx.msg
     if msg is None or msg.type not in (REQUEST, REPLY):
         return None
-    from ...sip.forward import changed_message
     return changed_message(msg)
 
 
@@ -666,7 +671,6 @@ def _addr_header(ctx, msg, htype, error):
     tb = ex.get(key)
     if tb is not None:
         return tb
-    from ...sip.addr import AddrError, parse_to_body
     try:
         tb = parse_to_body(h.body, ctx.log)
     except AddrError:
@@ -743,7 +747,6 @@ def _identities(ctx, msg, htype):
     key = ("ids", htype)
     if key in ex:
         return ex[key]
-    from ...sip.addr import AddrError, parse_to_body
     ids = []
     for h in hs:
         for n, part in enumerate(_split_ids(h.body)):
@@ -1260,7 +1263,6 @@ def _sockets(ctx):
     core = getattr(ctx.program, "sip", None)
     if core is not None:
         return core.sockets
-    from ...sip.transport import Sockets
     return Sockets.from_program(ctx.program)
 
 
@@ -1269,7 +1271,6 @@ _STRTOL = None
 
 def _strtol_all(text: str):
     """strtol(text, &end, 10) that must consume the whole (non-empty) text; None if not."""
-    import re
     global _STRTOL
     if _STRTOL is None:
         _STRTOL = re.compile(r"[ \t\n\r\f\v]*[+-]?[0-9]+")
@@ -1346,7 +1347,6 @@ def parse_phostport(ctx, text: str):
 
 def _host_is(host: str, name: str, address: str) -> bool:
     """si_hname_cmp(): the name (case-insensitively), else the IP address."""
-    import ipaddress
     if host.lower() == (name or "").lower():
         return True
     if ":" in host:
@@ -1736,7 +1736,6 @@ class HflSpec(HdrSpec):
 def _contact_bodies(msg):
     """The contacts of all Contact headers, as text ("*" has none); None when one does not
     parse."""
-    from ...sip.addr import NameAddrError, parse_nameaddr
     out = []
     for h in msg.all(M.HDR_CONTACT):
         body = h.body.strip(" \t\r\n")
@@ -1760,8 +1759,6 @@ def _contact_bodies(msg):
 def parse_rr(ctx, body: str):
     """do_parse_rr_body(): the name-addr elements of a Route/Record-Route value as text
     (each up to its '>' or the end of its parameters); None after Kamailio's errors."""
-    from ...sip.addr import NameAddrError, parse_nameaddr
-    from ...sip.params import ParamError, scan_params
     out = []
     n = len(body)
     i = len(body) - len(body.lstrip(" \t\r\n"))
