@@ -311,11 +311,15 @@ def sip_figures(which: str, route: str, children: int, seconds: float) -> dict:
         proc = _sip_server(which, cfg, wd)
         try:
             # the highest rate kept up with (90% of it achieved, sipp start included) without a
-            # failed request
+            # failed request; a step gets a second try, as one lost datagram on a busy
+            # machine would otherwise decide the figure
+            def kept_up(rate):
+                ok, failed, wall = _sipp(scen, port, rate, 3, wd)
+                return not failed and ok >= rate * 3 and ok / wall >= rate * 0.9
+
             best = 0
             for rate in (1000, 2000, 3000, 4000, 6000, 8000, 12000, 16000, 24000, 32000):
-                ok, failed, wall = _sipp(scen, port, rate, 3, wd)
-                if failed or ok < rate * 3 or ok / wall < rate * 0.9:
+                if not (kept_up(rate) or kept_up(rate)):
                     break
                 best = rate
             if not best:
