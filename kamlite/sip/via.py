@@ -989,8 +989,6 @@ _QUICK_PROTOS = {"UDP": PROTO_UDP, "TCP": PROTO_TCP, "TLS": PROTO_TLS, "SCTP": P
                  "WS": PROTO_WS, "WSS": PROTO_WSS}
 # only the everyday parameters; the others (i, alias, maddr, ttl, hidden) have odd corners
 _QUICK_TYPES = {"branch": PARAM_BRANCH, "received": PARAM_RECEIVED, "rport": PARAM_RPORT}
-_QUICK_NEED_VALUE = (PARAM_BRANCH, PARAM_RECEIVED)
-_QUICK_ATTRS = {PARAM_BRANCH: "branch", PARAM_RECEIVED: "received", PARAM_RPORT: "rport"}
 
 
 def quick_via(buf: str, start: int, end: int):
@@ -999,8 +997,8 @@ def quick_via(buf: str, start: int, end: int):
     m = _QUICK_RE.match(buf, start, end)
     if m is None or m.end() != end:
         return None
+    name, version, transport, host, port, params = m.groups()
     vb = ViaBody()
-    params = m.group(6)
     if params:
         plist = vb.param_list
         pos = m.start(6)
@@ -1008,28 +1006,34 @@ def quick_via(buf: str, start: int, end: int):
         last_has_value = True
         for text in params[1:].split(";"):
             pos += 1                                   # the ';'
-            name, eq, value = text.partition("=")
-            ptype = _QUICK_TYPES.get(name.lower())
+            pname, eq, value = text.partition("=")
+            ptype = _QUICK_TYPES.get(pname.lower())
             if ptype is None:
-                if name[0] in "hitmarbHITMARB":        # a prefix of a special name: odd states
+                if pname[0] in "hitmarbHITMARB":       # a prefix of a special name: odd states
                     return None
                 ptype = GEN_PARAM
-            if (not value) and (eq or ptype in _QUICK_NEED_VALUE):
-                return None
-            p = ViaParam(pos)
+            elif not value and (eq or ptype != PARAM_RPORT):
+                return None                            # branch= and received= need a value
+            elif ptype == PARAM_BRANCH:
+                vb.branch = p = ViaParam(pos)
+            elif ptype == PARAM_RPORT:
+                vb.rport = p = ViaParam(pos)
+            else:
+                vb.received = p = ViaParam(pos)
+            if ptype == GEN_PARAM:
+                if eq and not value:
+                    return None
+                p = ViaParam(pos)
             p.type = ptype
-            p.name = name
+            p.name = pname
             p.name_start = pos
-            p._name_len = len(name)
+            p._name_len = len(pname)
             p.size = len(text)
             if eq:
                 p.value = value
-                p.value_start = pos + len(name) + 1
+                p.value_start = pos + len(pname) + 1
                 p._value_len = len(value)
             plist.append(p)
-            attr = _QUICK_ATTRS.get(ptype)
-            if attr is not None:
-                setattr(vb, attr, p)
             last_has_value = bool(eq)
             pos += len(text)
         if not last_has_value:
@@ -1037,17 +1041,16 @@ def quick_via(buf: str, start: int, end: int):
             vb.params = params[1:]
         else:
             vb.params = ""
-    vb.name, vb.version, vb.transport = m.group(1), m.group(2), m.group(3)
+    vb.name, vb.version, vb.transport = name, version, transport
     vb.name_start = vb.start = start
     vb._name_len = 3
     vb._version_start, vb._version_len = m.start(2), 3
-    vb._transport_start, vb._transport_len = m.start(3), len(vb.transport)
-    vb.protoid = _QUICK_PROTOS[vb.transport]
-    vb.proto = PROTO_NAMES[vb.protoid]
-    vb.host = m.group(4)
+    vb._transport_start, vb._transport_len = m.start(3), len(transport)
+    vb.protoid = protoid = _QUICK_PROTOS[transport]
+    vb.proto = PROTO_NAMES[protoid]
+    vb.host = host
     vb.host_start = m.start(4)
-    vb._host_len = len(vb.host)
-    port = m.group(5)
+    vb._host_len = len(host)
     if port is not None:
         vb.port_str = port
         vb._port_start, vb._port_len = m.start(5), len(port)
