@@ -800,9 +800,6 @@ def rpc_check_hash(state, rpc):
 
 
 # ---- exports ---------------------------------------------------------------------------------
-def _fn(impl, args=(), fixup=None, dynamic=()):
-    return Function(impl, args=args, fixup=fixup, dynamic=dynamic)
-
 
 MODULE = Module(
     name=MOD,
@@ -813,26 +810,26 @@ MODULE = Module(
         "lock_set_size": Param(int, default=0, apply=State.apply_lock_set_size),
     },
     functions={
-        "rand_set_prob": _fn(rand_set_prob, (Arg.STR,), fixup_prob),
-        "rand_reset_prob": _fn(rand_reset_prob),
-        "rand_get_prob": _fn(rand_get_prob),
-        "rand_event": _fn(rand_event),
-        "sleep": _fn(m_sleep, (Arg.STR,), fixup_igp_dynamic, dynamic=(0,)),
-        "usleep": _fn(m_usleep, (Arg.STR,), fixup_igp_dynamic, dynamic=(0,)),
-        "abort": _fn(dbg_abort),
-        "pkg_status": _fn(dbg_pkg_status),
-        "shm_status": _fn(dbg_shm_status),
-        "pkg_summary": _fn(dbg_pkg_summary),
-        "shm_summary": _fn(dbg_shm_summary),
-        "set_gflag": _fn(set_gflag, (Arg.STR,), fixup_gflags),
-        "reset_gflag": _fn(reset_gflag, (Arg.STR,), fixup_gflags),
-        "is_gflag": _fn(is_gflag, (Arg.STR,), fixup_gflags),
-        "lock": _fn(w_lock, (Arg.FMT,), dynamic=(0,)),
-        "unlock": _fn(w_unlock, (Arg.FMT,), dynamic=(0,)),
-        "trylock": _fn(w_trylock, (Arg.FMT,), dynamic=(0,)),
-        "core_hash": _fn(w_core_hash, (Arg.FMT, Arg.FMT, Arg.STR), fixup_core_hash),
-        "check_route_exists": _fn(w_check_route_exists, (Arg.FMT,), dynamic=(0,)),
-        "route_if_exists": _fn(w_route_if_exists, (Arg.FMT,), dynamic=(0,)),
+        "rand_set_prob": Function(rand_set_prob, (Arg.STR,), fixup_prob),
+        "rand_reset_prob": Function(rand_reset_prob),
+        "rand_get_prob": Function(rand_get_prob),
+        "rand_event": Function(rand_event),
+        "sleep": Function(m_sleep, (Arg.STR,), fixup_igp_dynamic, dynamic=(0,)),
+        "usleep": Function(m_usleep, (Arg.STR,), fixup_igp_dynamic, dynamic=(0,)),
+        "abort": Function(dbg_abort),
+        "pkg_status": Function(dbg_pkg_status),
+        "shm_status": Function(dbg_shm_status),
+        "pkg_summary": Function(dbg_pkg_summary),
+        "shm_summary": Function(dbg_shm_summary),
+        "set_gflag": Function(set_gflag, (Arg.STR,), fixup_gflags),
+        "reset_gflag": Function(reset_gflag, (Arg.STR,), fixup_gflags),
+        "is_gflag": Function(is_gflag, (Arg.STR,), fixup_gflags),
+        "lock": Function(w_lock, (Arg.FMT,), dynamic=(0,)),
+        "unlock": Function(w_unlock, (Arg.FMT,), dynamic=(0,)),
+        "trylock": Function(w_trylock, (Arg.FMT,), dynamic=(0,)),
+        "core_hash": Function(w_core_hash, (Arg.FMT, Arg.FMT, Arg.STR), fixup_core_hash),
+        "check_route_exists": Function(w_check_route_exists, (Arg.FMT,), dynamic=(0,)),
+        "route_if_exists": Function(w_route_if_exists, (Arg.FMT,), dynamic=(0,)),
     },
     pvs={"RANDOM": PseudoVar(make=make_random)},
     rpc={

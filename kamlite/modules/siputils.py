@@ -25,7 +25,7 @@ from ..script import runtime as RT
 from ..sip.message import HDR_EOH_F, HDR_RECORDROUTE, HDR_SUPPORTED, HDR_TO, HDR_VIA2_F, METHODS, REPLY, REQUEST
 from ..sip.params import ParamError, parse_params
 from ..sip.uri import UriError, parse_uri
-from . import (ANY_ROUTE, BRANCH_ROUTE, FAILURE_ROUTE, LOCAL_ROUTE, ONREPLY_ROUTE, REQUEST_ROUTE, Arg,
+from . import (BRANCH_ROUTE, FAILURE_ROUTE, LOCAL_ROUTE, ONREPLY_ROUTE, REQUEST_ROUTE, Arg,
                FixupError, Function, Module, Param)
 from ..sip.addr import AddrError, parse_nameaddr
 from ..sip.message import HDR_OTHER, HEADER_TYPES, cstr
@@ -677,10 +677,6 @@ def is_alphanumex(state, ctx, fmt, fextra) -> int:
 _RBF = REQUEST_ROUTE | BRANCH_ROUTE | FAILURE_ROUTE
 
 
-def _f(impl, args=(), fixup=None, dynamic=(), route_types=ANY_ROUTE):
-    return Function(impl, args=args, fixup=fixup, dynamic=dynamic, route_types=route_types)
-
-
 MODULE = Module(
     name=MOD,
     params={
@@ -694,34 +690,34 @@ MODULE = Module(
         "rpid_avp": Param(str, default="$avp(s:rpid)"),
     },
     functions={
-        "options_reply": _f(options_reply, route_types=REQUEST_ROUTE),
-        "is_user": _f(is_user, (Arg.FMT,), dynamic=(0,), route_types=REQUEST_ROUTE | LOCAL_ROUTE),
-        "has_totag": _f(has_totag),
-        "uri_param": [_f(uri_param, (Arg.FMT,), dynamic=(0,), route_types=_RBF),
-                      _f(uri_param, (Arg.FMT, Arg.FMT), dynamic=(0, 1), route_types=_RBF)],
-        "uri_param_any": _f(uri_param_any, (Arg.FMT,), dynamic=(0,), route_types=_RBF),
-        "add_uri_param": _f(add_uri_param, (Arg.STR,), route_types=REQUEST_ROUTE),
-        "get_uri_param": _f(get_uri_param, (Arg.STR, Arg.PVW), route_types=REQUEST_ROUTE | LOCAL_ROUTE),
-        "uri_param_rm": _f(uri_param_rm, (Arg.FMT,), dynamic=(0,), route_types=_RBF),
-        "tel2sip": _f(tel2sip, (Arg.FMT, Arg.FMT, Arg.PVW), dynamic=(0, 1),
+        "options_reply": Function(options_reply, route_types=REQUEST_ROUTE),
+        "is_user": Function(is_user, (Arg.FMT,), dynamic=(0,), route_types=REQUEST_ROUTE | LOCAL_ROUTE),
+        "has_totag": Function(has_totag),
+        "uri_param": [Function(uri_param, (Arg.FMT,), dynamic=(0,), route_types=_RBF),
+                      Function(uri_param, (Arg.FMT, Arg.FMT), dynamic=(0, 1), route_types=_RBF)],
+        "uri_param_any": Function(uri_param_any, (Arg.FMT,), dynamic=(0,), route_types=_RBF),
+        "add_uri_param": Function(add_uri_param, (Arg.STR,), route_types=REQUEST_ROUTE),
+        "get_uri_param": Function(get_uri_param, (Arg.STR, Arg.PVW), route_types=REQUEST_ROUTE | LOCAL_ROUTE),
+        "uri_param_rm": Function(uri_param_rm, (Arg.FMT,), dynamic=(0,), route_types=_RBF),
+        "tel2sip": Function(tel2sip, (Arg.FMT, Arg.FMT, Arg.PVW), dynamic=(0, 1),
                       route_types=_RBF | ONREPLY_ROUTE),
-        "is_uri": _f(is_uri, (Arg.FMT,), dynamic=(0,)),
-        "is_e164": _f(is_e164, (Arg.PV,), route_types=REQUEST_ROUTE | FAILURE_ROUTE | LOCAL_ROUTE),
-        "is_uri_user_e164": _f(is_uri_user_e164, (Arg.PV,)),
-        "cmp_uri": _f(cmp_uri, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
-        "cmp_aor": _f(cmp_aor, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
-        "cmp_hdr_name": _f(cmp_hdr_name, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
-        "set_uri_user": _f(set_uri_user, (Arg.PVW, Arg.PV)),
-        "set_uri_host": _f(set_uri_host, (Arg.PVW, Arg.PV)),
-        "is_request": _f(is_request),
-        "is_reply": _f(is_reply),
-        "is_gruu": [_f(is_gruu), _f(is_gruu, (Arg.FMT,), dynamic=(0,))],
-        "is_supported": _f(is_supported, (Arg.STR,), _fixup_option),
-        "is_first_hop": [_f(is_first_hop), _f(is_first_hop, (Arg.INTPV,))],
-        "is_tel_number": _f(is_tel_number, (Arg.FMT,), dynamic=(0,)),
-        "is_numeric": _f(is_numeric, (Arg.FMT,), dynamic=(0,)),
-        "is_alphanum": _f(is_alphanum, (Arg.FMT,), dynamic=(0,)),
-        "is_alphanumex": _f(is_alphanumex, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
+        "is_uri": Function(is_uri, (Arg.FMT,), dynamic=(0,)),
+        "is_e164": Function(is_e164, (Arg.PV,), route_types=REQUEST_ROUTE | FAILURE_ROUTE | LOCAL_ROUTE),
+        "is_uri_user_e164": Function(is_uri_user_e164, (Arg.PV,)),
+        "cmp_uri": Function(cmp_uri, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
+        "cmp_aor": Function(cmp_aor, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
+        "cmp_hdr_name": Function(cmp_hdr_name, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
+        "set_uri_user": Function(set_uri_user, (Arg.PVW, Arg.PV)),
+        "set_uri_host": Function(set_uri_host, (Arg.PVW, Arg.PV)),
+        "is_request": Function(is_request),
+        "is_reply": Function(is_reply),
+        "is_gruu": [Function(is_gruu), Function(is_gruu, (Arg.FMT,), dynamic=(0,))],
+        "is_supported": Function(is_supported, (Arg.STR,), _fixup_option),
+        "is_first_hop": [Function(is_first_hop), Function(is_first_hop, (Arg.INTPV,))],
+        "is_tel_number": Function(is_tel_number, (Arg.FMT,), dynamic=(0,)),
+        "is_numeric": Function(is_numeric, (Arg.FMT,), dynamic=(0,)),
+        "is_alphanum": Function(is_alphanum, (Arg.FMT,), dynamic=(0,)),
+        "is_alphanumex": Function(is_alphanumex, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
     },
     state=State,
     check=check,

@@ -26,7 +26,7 @@ from ..script import runtime as RT
 from ..script import values as VAL
 from ..sip.message import (HDR_CONTENTLENGTH, HDR_CONTENTTYPE, HDR_CSEQ, HDR_EOH_F, HDR_OTHER,
                            HDR_PRIVACY, HEADER_TYPES, METHOD_OTHER, METHODS, REQUEST, cstr)
-from . import (ANY_ROUTE, BRANCH_ROUTE, FAILURE_ROUTE, ONREPLY_ROUTE, REQUEST_ROUTE, Arg,
+from . import (BRANCH_ROUTE, FAILURE_ROUTE, ONREPLY_ROUTE, REQUEST_ROUTE, Arg,
                FixupError, Function, Module)
 
 MOD = "textops"
@@ -966,15 +966,25 @@ def append_to_reply(ctx, fmt) -> int:
     return 1
 
 
-def set_reply_body(ctx, fbody, fctype) -> int:
-    msg = ctx.msg
+def _body_and_type(ctx, fbody, fctype, func: str, lines: tuple):
+    """The body and content-type arguments, or None after Kamailio's error (logged at
+    lines[0] for the body, lines[1] for the content-type)."""
     body, ctype = fbody(ctx), fctype(ctx)
     if not body:
-        _err(ctx, 2647, "ki_set_rpl_body", "invalid body parameter")
-        return -1
+        _err(ctx, lines[0], func, "invalid body parameter")
+        return None
     if not ctype:
-        _err(ctx, 2653, "ki_set_rpl_body", "invalid content-type parameter")
+        _err(ctx, lines[1], func, "invalid content-type parameter")
+        return None
+    return body, ctype
+
+
+def set_reply_body(ctx, fbody, fctype) -> int:
+    msg = ctx.msg
+    args = _body_and_type(ctx, fbody, fctype, "ki_set_rpl_body", (2647, 2653))
+    if args is None:
         return -1
+    body, ctype = args
     add_reply_lump(ctx, msg, "hdr", f"Content-Type: {ctype}\r\n")
     if not add_reply_lump(ctx, msg, "body", body):
         _err(ctx, 2679, "ki_set_rpl_body", "cannot add body lump")
@@ -1009,13 +1019,10 @@ def append_time_to_request(ctx) -> int:
 # ---- the body -------------------------------------------------------------------------------------------
 def set_body(ctx, fbody, fctype) -> int:
     msg = ctx.msg
-    body, ctype = fbody(ctx), fctype(ctx)
-    if not body:
-        _err(ctx, 2479, "ki_set_body", "invalid body parameter")
+    args = _body_and_type(ctx, fbody, fctype, "ki_set_body", (2479, 2485))
+    if args is None:
         return -1
-    if not ctype:
-        _err(ctx, 2485, "ki_set_body", "invalid content-type parameter")
-        return -1
+    body, ctype = args
     bstart = _get_body(ctx, msg)
     if bstart is None:
         _err(ctx, 2493, "ki_set_body", "malformed sip message")
@@ -1499,70 +1506,66 @@ def str_ifind(ctx, f1, f2) -> int:
 _RR = REQUEST_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE
 
 
-def _f(impl, args=(), fixup=None, dynamic=(), route_types=ANY_ROUTE):
-    return Function(impl, args=args, fixup=fixup, dynamic=dynamic, route_types=route_types)
-
-
 _RE1 = _re_fixup(0)
 
 MODULE = Module(
     name=MOD,
     functions={
-        "search": _f(search, (Arg.STR,), _RE1),
-        "search_body": _f(search_body, (Arg.STR,), _RE1),
-        "search_hf": _f(search_hf, (Arg.STR, Arg.STR, Arg.STR), _chain(hname_fixup(0), _re_fixup(1))),
-        "search_append": _f(search_append, (Arg.STR, Arg.STR), _RE1),
-        "search_append_body": _f(search_append_body, (Arg.STR, Arg.STR), _RE1),
-        "search_str": _f(search_str, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
-        "replace": _f(replace, (Arg.STR, Arg.STR), _RE1),
-        "replace_body": _f(replace_body, (Arg.STR, Arg.STR), _RE1),
-        "replace_hdrs": _f(replace_hdrs, (Arg.STR, Arg.STR), _RE1),
-        "replace_all": _f(replace_all, (Arg.STR, Arg.STR), _RE1),
-        "replace_body_all": _f(replace_body_all, (Arg.STR, Arg.STR), _RE1),
-        "replace_body_atonce": _f(replace_body_atonce, (Arg.STR, Arg.STR), _re_fixup(0, newline=False)),
-        "replace_str": _f(replace_str, (Arg.FMT, Arg.FMT, Arg.FMT), dynamic=(0, 1, 2)),
-        "replace_body_str": _f(replace_body_str, (Arg.FMT, Arg.FMT, Arg.FMT), dynamic=(0, 1, 2)),
-        "replace_hdrs_str": _f(replace_hdrs_str, (Arg.FMT, Arg.FMT, Arg.FMT), dynamic=(0, 1, 2)),
-        "subst": _f(subst, (Arg.STR,), _subst_fixup(0)),
-        "subst_uri": _f(subst_uri, (Arg.STR,), _subst_fixup(0),
+        "search": Function(search, (Arg.STR,), _RE1),
+        "search_body": Function(search_body, (Arg.STR,), _RE1),
+        "search_hf": Function(search_hf, (Arg.STR, Arg.STR, Arg.STR), _chain(hname_fixup(0), _re_fixup(1))),
+        "search_append": Function(search_append, (Arg.STR, Arg.STR), _RE1),
+        "search_append_body": Function(search_append_body, (Arg.STR, Arg.STR), _RE1),
+        "search_str": Function(search_str, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
+        "replace": Function(replace, (Arg.STR, Arg.STR), _RE1),
+        "replace_body": Function(replace_body, (Arg.STR, Arg.STR), _RE1),
+        "replace_hdrs": Function(replace_hdrs, (Arg.STR, Arg.STR), _RE1),
+        "replace_all": Function(replace_all, (Arg.STR, Arg.STR), _RE1),
+        "replace_body_all": Function(replace_body_all, (Arg.STR, Arg.STR), _RE1),
+        "replace_body_atonce": Function(replace_body_atonce, (Arg.STR, Arg.STR), _re_fixup(0, newline=False)),
+        "replace_str": Function(replace_str, (Arg.FMT, Arg.FMT, Arg.FMT), dynamic=(0, 1, 2)),
+        "replace_body_str": Function(replace_body_str, (Arg.FMT, Arg.FMT, Arg.FMT), dynamic=(0, 1, 2)),
+        "replace_hdrs_str": Function(replace_hdrs_str, (Arg.FMT, Arg.FMT, Arg.FMT), dynamic=(0, 1, 2)),
+        "subst": Function(subst, (Arg.STR,), _subst_fixup(0)),
+        "subst_uri": Function(subst_uri, (Arg.STR,), _subst_fixup(0),
                         route_types=REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE),
-        "subst_user": _f(subst_user, (Arg.STR,), _subst_fixup(0),
+        "subst_user": Function(subst_user, (Arg.STR,), _subst_fixup(0),
                          route_types=REQUEST_ROUTE | ONREPLY_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE),
-        "subst_body": _f(subst_body, (Arg.STR,), _subst_fixup(0)),
-        "subst_hf": _f(subst_hf, (Arg.STR, Arg.STR, Arg.STR), _chain(hname_fixup(0), _subst_fixup(1))),
-        "append_to_reply": _f(append_to_reply, (Arg.FMT,), dynamic=(0,), route_types=_RR),
-        "append_hf": [_f(append_hf, (Arg.FMT,)),
-                      _f(append_hf, (Arg.FMT, Arg.STR), hname_fixup(1))],
-        "insert_hf": [_f(insert_hf, (Arg.FMT,)),
-                      _f(insert_hf, (Arg.FMT, Arg.STR), hname_fixup(1))],
-        "append_urihf": _f(append_urihf, (Arg.STR, Arg.STR), route_types=_RR),
-        "remove_hf": _f(remove_hf, (Arg.STR,), hname_fixup(0)),
-        "remove_hf_idx": _f(remove_hf_idx, (Arg.FMT, Arg.INTPV), dynamic=(0,)),
-        "remove_hf_re": _f(remove_hf_re, (Arg.STR,), _RE1),
-        "remove_hf_exp": _f(remove_hf_exp, (Arg.STR, Arg.STR), _chain(_re_fixup(0), _re_fixup(1))),
-        "remove_hf_pv": _f(remove_hf_pv, (Arg.FMT,), dynamic=(0,)),
-        "remove_hf_re_pv": _f(remove_hf_re_pv, (Arg.FMT,), dynamic=(0,)),
-        "remove_hf_exp_pv": _f(remove_hf_exp_pv, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
-        "remove_hf_match": _f(remove_hf_match, (Arg.FMT, Arg.FMT, Arg.FMT), dynamic=(0, 1, 2)),
-        "is_present_hf": _f(is_present_hf, (Arg.STR,), hname_fixup(0)),
-        "is_present_hf_re": _f(is_present_hf_re, (Arg.STR,), _RE1),
-        "is_present_hf_pv": _f(is_present_hf_pv, (Arg.FMT,), dynamic=(0,)),
-        "is_present_hf_re_pv": _f(is_present_hf_re_pv, (Arg.FMT,), dynamic=(0,)),
-        "append_time": _f(append_time, route_types=_RR),
-        "append_time_to_request": _f(append_time_to_request),
-        "set_body": _f(set_body, (Arg.FMT, Arg.FMT), dynamic=(0, 1), route_types=_RR | ONREPLY_ROUTE),
-        "set_reply_body": _f(set_reply_body, (Arg.FMT, Arg.FMT), dynamic=(0, 1), route_types=_RR),
-        "is_method": _f(is_method, (Arg.STR,), _fixup_method),
-        "has_body": [_f(has_body), _f(has_body, (Arg.STR,), _fixup_body_type)],
-        "is_privacy": _f(is_privacy, (Arg.STR,), _fixup_privacy),
-        "in_list": _f(in_list, (Arg.FMT, Arg.FMT, Arg.STR), _fixup_sep, dynamic=(0, 1)),
-        "in_list_prefix": _f(in_list_prefix, (Arg.FMT, Arg.FMT, Arg.STR), _fixup_sep, dynamic=(0, 1)),
-        "cmp_str": _f(cmp_str, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
-        "cmp_istr": _f(cmp_istr, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
-        "starts_with": _f(starts_with, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
-        "ends_with": _f(ends_with, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
-        "str_find": _f(str_find, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
-        "str_ifind": _f(str_ifind, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
+        "subst_body": Function(subst_body, (Arg.STR,), _subst_fixup(0)),
+        "subst_hf": Function(subst_hf, (Arg.STR, Arg.STR, Arg.STR), _chain(hname_fixup(0), _subst_fixup(1))),
+        "append_to_reply": Function(append_to_reply, (Arg.FMT,), dynamic=(0,), route_types=_RR),
+        "append_hf": [Function(append_hf, (Arg.FMT,)),
+                      Function(append_hf, (Arg.FMT, Arg.STR), hname_fixup(1))],
+        "insert_hf": [Function(insert_hf, (Arg.FMT,)),
+                      Function(insert_hf, (Arg.FMT, Arg.STR), hname_fixup(1))],
+        "append_urihf": Function(append_urihf, (Arg.STR, Arg.STR), route_types=_RR),
+        "remove_hf": Function(remove_hf, (Arg.STR,), hname_fixup(0)),
+        "remove_hf_idx": Function(remove_hf_idx, (Arg.FMT, Arg.INTPV), dynamic=(0,)),
+        "remove_hf_re": Function(remove_hf_re, (Arg.STR,), _RE1),
+        "remove_hf_exp": Function(remove_hf_exp, (Arg.STR, Arg.STR), _chain(_re_fixup(0), _re_fixup(1))),
+        "remove_hf_pv": Function(remove_hf_pv, (Arg.FMT,), dynamic=(0,)),
+        "remove_hf_re_pv": Function(remove_hf_re_pv, (Arg.FMT,), dynamic=(0,)),
+        "remove_hf_exp_pv": Function(remove_hf_exp_pv, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
+        "remove_hf_match": Function(remove_hf_match, (Arg.FMT, Arg.FMT, Arg.FMT), dynamic=(0, 1, 2)),
+        "is_present_hf": Function(is_present_hf, (Arg.STR,), hname_fixup(0)),
+        "is_present_hf_re": Function(is_present_hf_re, (Arg.STR,), _RE1),
+        "is_present_hf_pv": Function(is_present_hf_pv, (Arg.FMT,), dynamic=(0,)),
+        "is_present_hf_re_pv": Function(is_present_hf_re_pv, (Arg.FMT,), dynamic=(0,)),
+        "append_time": Function(append_time, route_types=_RR),
+        "append_time_to_request": Function(append_time_to_request),
+        "set_body": Function(set_body, (Arg.FMT, Arg.FMT), dynamic=(0, 1), route_types=_RR | ONREPLY_ROUTE),
+        "set_reply_body": Function(set_reply_body, (Arg.FMT, Arg.FMT), dynamic=(0, 1), route_types=_RR),
+        "is_method": Function(is_method, (Arg.STR,), _fixup_method),
+        "has_body": [Function(has_body), Function(has_body, (Arg.STR,), _fixup_body_type)],
+        "is_privacy": Function(is_privacy, (Arg.STR,), _fixup_privacy),
+        "in_list": Function(in_list, (Arg.FMT, Arg.FMT, Arg.STR), _fixup_sep, dynamic=(0, 1)),
+        "in_list_prefix": Function(in_list_prefix, (Arg.FMT, Arg.FMT, Arg.STR), _fixup_sep, dynamic=(0, 1)),
+        "cmp_str": Function(cmp_str, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
+        "cmp_istr": Function(cmp_istr, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
+        "starts_with": Function(starts_with, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
+        "ends_with": Function(ends_with, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
+        "str_find": Function(str_find, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
+        "str_ifind": Function(str_ifind, (Arg.FMT, Arg.FMT), dynamic=(0, 1)),
     },
     doc="search and change the text of SIP messages",
 )

@@ -24,23 +24,23 @@ def in_runtime_dir(program, name: str) -> str:
     return rd + ("" if rd.endswith("/") else "/") + name
 
 
-def user_id(name: str) -> int:
-    """A user name or uid number (Kamailio's user2uid); ValueError if unknown."""
+def _account_id(name: str, lookup, what: str) -> int:
     if name.isdigit():
         return int(name)
     try:
-        return pwd.getpwnam(name).pw_uid
+        return lookup(name)[2]                 # pw_uid / gr_gid
     except KeyError:
-        raise ValueError(f"bad user name/uid number {name}") from None
+        raise ValueError(f"bad {what} name/{what[0]}id number {name}") from None
+
+
+def user_id(name: str) -> int:
+    """A user name or uid number (Kamailio's user2uid); ValueError if unknown."""
+    return _account_id(name, pwd.getpwnam, "user")
 
 
 def group_id(name: str) -> int:
-    if name.isdigit():
-        return int(name)
-    try:
-        return grp.getgrnam(name).gr_gid
-    except KeyError:
-        raise ValueError(f"bad group name/gid number {name}") from None
+    """A group name or gid number (Kamailio's group2gid); ValueError if unknown."""
+    return _account_id(name, grp.getgrnam, "group")
 
 
 def set_owner_mode(path: str, mode: int, uid: int, gid: int) -> None:

@@ -24,6 +24,9 @@ DATA = os.path.join(os.path.dirname(__file__), "data")
 CLIENT_PORT = 5099                    # the Via port of replayed requests
 UAS_PORT = 5098                       # the port of a second Via (where replies are forwarded)
 MODULES = ("pv", "xlog", "sl", "textops", "siputils", "maxfwd", "sanity")
+# the start of every config here (SipServer fills in @PORT@ and @MODULES@)
+HEAD = ('#!KAMAILIO\ndebug=2\nlog_stderror=yes\nchildren=1\ndisable_tcp=yes\n'
+        'listen=udp:127.0.0.1:@PORT@\nloadpath "@MODULES@"\n')
 
 
 @dataclasses.dataclass
@@ -78,8 +81,7 @@ def config(group: Group, kamailio: bool) -> str:
     routes = "".join(f"route[{c.name}] {{\n{c.body}\n}}\n" for c in group.cases)
     if group.replies:
         routes += "reply_route {\n    $var(case) = $ci;\n    route($var(case));\n}\n"
-    return ("#!KAMAILIO\ndebug=2\nlog_stderror=yes\nchildren=1\ndisable_tcp=yes\n"
-            "listen=udp:127.0.0.1:@PORT@\nloadpath \"@MODULES@\"\n" + loads + group.top + "\n"
+    return (HEAD + loads + group.top + "\n"
             "request_route {\n    $var(case) = $ci;\n    route($var(case));\n" + fwd + "}\n" + routes)
 
 
@@ -292,11 +294,12 @@ def describe(diffs) -> str:
     return "\n".join(f"{n}[{i}] {what}:\n  kamailio: {e!r}\n  kamlite:  {got!r}" for n, i, what, e, got in diffs)
 
 
-def assert_like_kamailio(groups, recorded: dict, group: str, case: str) -> None:
-    """One recorded case replayed in-process: replies, forwarded message and log lines."""
+def assert_like_kamailio(groups, recorded: dict, group: str, case: str, kl: Kamlite | None = None) -> None:
+    """One recorded case replayed in-process: replies, forwarded message and log lines
+    (kl: a Kamlite of the whole group, to reuse across cases)."""
     g = next(x for x in groups if x.name == group)
     one = dataclasses.replace(g, cases=[c for c in g.cases if c.name == case])
-    diffs = list(compare(one, recorded))
+    diffs = list(compare(one, recorded, kl))
     assert not diffs, describe(diffs)
 
 
@@ -308,3 +311,29 @@ def live_diffs_of(groups, recorded: dict) -> list:
 def assert_live_like_kamailio(live_diffs: list, case: str) -> None:
     diffs = [d for d in live_diffs if d[0] == case]
     assert not diffs, describe(diffs)
+
+
+def assert_route_live_like_kamailio(modules, route: str, requests) -> list:
+    """A request_route body on a real Kamailio server and on a kamlite server: each request
+    (a list of texts, or a callable(server) giving them) must get the same replies and log
+    lines from both (ports named, so the two runs compare).  Returns Kamailio's
+    [(replies, log lines)], one per request."""
+    from tests.conftest import need_program
+    from tests.oracle.sip_run import SipServer, ready_route
+    need_program("kamailio", "kamailio")
+    cfg = (HEAD + "".join(f'loadmodule "{m}.so"\n' for m in modules)
+           + "request_route {\n" + route + "}\n" + ready_route())
+    results = {}
+    for which in ("kamailio", "kamlite"):
+        with SipServer(which, cfg) as srv:
+            def named(text):
+                return text.replace(str(srv.client_port), "CPORT").replace(str(srv.port), "SPORT")
+            out = []
+            for r in (requests(srv) if callable(requests) else requests):
+                data = r.replace("@CPORT@", str(srv.client_port)).encode("latin-1")
+                replies = srv.send(data, wait=0.5, expect=1)
+                out.append(([named(norm_reply(x.decode("latin-1"), srv.client_port)) for x in replies],
+                            [named(line) for line in join_lines(srv.take_lines())]))
+            results[which] = out
+    assert results["kamlite"] == results["kamailio"]
+    return results["kamailio"]

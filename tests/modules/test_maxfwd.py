@@ -7,9 +7,9 @@ import pytest
 import kamlite
 from kamlite.errors import ConfigError
 from kamlite.log import Log
-from tests.conftest import need_program
-from tests.modules.sipcases import (DATA, Case, Group, Kamlite, assert_like_kamailio, assert_live_like_kamailio,
-                                     case_ids, check_recorded, live_diffs_of, req)
+from tests.modules.sipcases import (Case, DATA, Group, Kamlite, assert_like_kamailio,
+                                    assert_live_like_kamailio, assert_route_live_like_kamailio, case_ids,
+                                    check_recorded, live_diffs_of, req)
 
 R = "\n".join
 MODS = ("pv", "xlog", "sl", "maxfwd")
@@ -90,27 +90,11 @@ def test_refused_at_load_time(body):
 
 
 def test_live():
-    need_program("kamailio", "kamailio")
-    from tests.modules.sipcases import join_lines, norm_reply
-    from tests.oracle.sip_run import SipServer, ready_route
-    cfg = ('#!KAMAILIO\ndebug=2\nlog_stderror=yes\nchildren=1\ndisable_tcp=yes\n'
-           'listen=udp:127.0.0.1:@PORT@\nloadpath "@MODULES@"\n'
-           + "".join(f'loadmodule "{m}.so"\n' for m in MODS)
-           + 'request_route {\n    if (!mf_process_maxfwd_header("10")) {\n'
-             '        sl_send_reply("483", "Too Many Hops");\n        exit;\n    }\n'
-             '    xlog("L_INFO", "mf=[$hdr(Max-Forwards)]\\n");\n    sl_send_reply("200", "OK");\n}\n'
-           + ready_route())
-    results = {}
-    for which in ("kamailio", "kamlite"):
-        with SipServer(which, cfg) as srv:
-            out = []
-            for r in (req(), req(maxfwd=mf(0)), req(maxfwd="")):
-                data = r.replace("@CPORT@", str(srv.client_port)).encode("latin-1")
-                replies = srv.send(data, wait=0.5, expect=1)
-                out.append(([norm_reply(x.decode("latin-1"), srv.client_port) for x in replies],
-                            join_lines(srv.take_lines())))
-            results[which] = out
-    assert results["kamlite"] == results["kamailio"]
+    assert_route_live_like_kamailio(
+        MODS, '    if (!mf_process_maxfwd_header("10")) {\n'
+              '        sl_send_reply("483", "Too Many Hops");\n        exit;\n    }\n'
+              '    xlog("L_INFO", "mf=[$hdr(Max-Forwards)]\\n");\n    sl_send_reply("200", "OK");\n',
+        [req(), req(maxfwd=mf(0)), req(maxfwd="")])
 
 
 # ---- live: the recorded cases through a kamlite server, forward() included -----------------------------

@@ -7,9 +7,9 @@ import pytest
 import kamlite
 from kamlite.errors import ConfigError
 from kamlite.log import Log
-from tests.conftest import need_program
-from tests.modules.sipcases import (DATA, Case, Group, assert_like_kamailio, assert_live_like_kamailio, case_ids,
-                                     check_recorded, live_diffs_of, reply, req)
+from tests.modules.sipcases import (Case, DATA, Group, assert_like_kamailio, assert_live_like_kamailio,
+                                    assert_route_live_like_kamailio, case_ids, check_recorded, live_diffs_of,
+                                    reply, req)
 
 R = "\n".join
 MODS = ("pv", "xlog", "sl", "siputils")
@@ -132,29 +132,14 @@ def test_needs_sl():
 
 
 def test_live_options_reply():
-    need_program("kamailio", "kamailio")
-    from tests.modules.sipcases import join_lines, norm_reply
-    from tests.oracle.sip_run import SipServer, ready_route
-    cfg = ('#!KAMAILIO\ndebug=2\nlog_stderror=yes\nchildren=1\ndisable_tcp=yes\n'
-           'listen=udp:127.0.0.1:@PORT@\nloadpath "@MODULES@"\n'
-           + "".join(f'loadmodule "{m}.so"\n' for m in MODS)
-           + 'request_route {\n    if (is_method("OPTIONS") && uri==myself && $rU==$null) {\n'
-             '        options_reply();\n        exit;\n    }\n'
-             '    if (has_totag()) { sl_send_reply("404", "No Dialog"); exit; }\n'
-             '    sl_send_reply("403", "Forbidden");\n}\n'
-           + ready_route()).replace('loadmodule "siputils.so"', 'loadmodule "textops.so"\nloadmodule "siputils.so"')
-    results = {}
-    for which in ("kamailio", "kamlite"):
-        with SipServer(which, cfg) as srv:
-            out = []
-            for r in (req(ruri=f"sip:127.0.0.1:{srv.port}", callid="o1"), req("INVITE", to_tag="x", callid="o2"),
-                      req("INVITE", callid="o3")):
-                data = r.replace("@CPORT@", str(srv.client_port)).encode("latin-1")
-                replies = srv.send(data, wait=0.5, expect=1)
-                out.append(([norm_reply(x.decode("latin-1"), srv.client_port).replace(str(srv.port), "SPORT")
-                             for x in replies], join_lines(srv.take_lines())))
-            results[which] = out
-    assert results["kamlite"] == results["kamailio"]
+    assert_route_live_like_kamailio(
+        ("pv", "xlog", "sl", "textops", "siputils"),
+        '    if (is_method("OPTIONS") && uri==myself && $rU==$null) {\n'
+        '        options_reply();\n        exit;\n    }\n'
+        '    if (has_totag()) { sl_send_reply("404", "No Dialog"); exit; }\n'
+        '    sl_send_reply("403", "Forbidden");\n',
+        lambda srv: [req(ruri=f"sip:127.0.0.1:{srv.port}", callid="o1"), req("INVITE", to_tag="x", callid="o2"),
+                     req("INVITE", callid="o3")])
 
 
 # ---- live: the recorded cases through a kamlite server, forward() included -----------------------------

@@ -10,8 +10,9 @@ import kamlite
 from kamlite.errors import ConfigError
 from kamlite.log import Log
 from kamlite.modules import textops as T
-from tests.conftest import need_program
-from tests.modules.sipcases import DATA, Case, Group, Kamlite, compare, digest, load_recorded, reply, req
+from tests.modules.sipcases import (DATA, Case, Group, Kamlite, assert_like_kamailio, assert_live_like_kamailio,
+                                    assert_route_live_like_kamailio, case_ids, check_recorded, live_diffs_of,
+                                    reply, req)
 
 R = "\n".join
 
@@ -170,11 +171,7 @@ DATA_FILE = os.path.join(DATA, "textops.json")
 
 @pytest.fixture(scope="module")
 def recorded():
-    data = load_recorded(DATA_FILE)
-    for g in GROUPS:
-        assert data[g.name]["digest"] == digest(g), \
-            "the cases changed: re-record with python -m tests.modules.sipcases record textops"
-    return data
+    return check_recorded(DATA_FILE, GROUPS, "textops")
 
 
 @pytest.fixture(scope="module")
@@ -182,13 +179,9 @@ def kl():
     return Kamlite(GROUPS[0])
 
 
-@pytest.mark.parametrize("case", [c.name for c in CASES + MORE])
-def test_like_kamailio(recorded, kl, case):
-    g = GROUPS[0]
-    one = Group(g.name, [c for c in g.cases if c.name == case], g.top, g.modules, g.replies)
-    diffs = list(compare(one, recorded, kl))
-    assert not diffs, "\n".join(f"{n}[{i}] {what}:\n  kamailio: {e!r}\n  kamlite:  {got!r}"
-                                for n, i, what, e, got in diffs)
+@pytest.mark.parametrize("group, case", case_ids(GROUPS))
+def test_like_kamailio(recorded, kl, group, case):
+    assert_like_kamailio(GROUPS, recorded, group, case, kl)
 
 
 # ---- unit level ------------------------------------------------------------------------------------
@@ -267,12 +260,7 @@ def test_error_names_the_place():
 
 
 # ---- live: kamlite's server against Kamailio ----------------------------------------------------------
-LIVE = """loadmodule "pv.so"
-loadmodule "xlog.so"
-loadmodule "sl.so"
-loadmodule "textops.so"
-request_route {
-    if (is_method("OPTIONS") && search("^User-Agent:.*friendly")) {
+LIVE = """    if (is_method("OPTIONS") && search("^User-Agent:.*friendly")) {
         append_to_reply("X-Seen: $ci\\r\\n");
         set_reply_body("body of $rm", "text/plain");
         sl_send_reply("200", "Found");
@@ -282,47 +270,21 @@ request_route {
         xlog("L_INFO", "no sdp in $rm\\n");
     }
     sl_send_reply("404", "Not Found");
-}
 """
 
 
-@pytest.mark.parametrize("which", ["kamailio", "kamlite"])
-def test_live_replies(which):
-    need_program("kamailio", "kamailio")
-    from tests.modules.sipcases import norm_reply, join_lines
-    from tests.oracle.sip_run import SipServer, ready_route
-    head = ('#!KAMAILIO\ndebug=2\nlog_stderror=yes\nchildren=1\ndisable_tcp=yes\n'
-            'listen=udp:127.0.0.1:@PORT@\nloadpath "@MODULES@"\n')
-    results = {}
-    for w in ("kamailio", "kamlite") if which == "kamlite" else ("kamailio",):
-        with SipServer(w, head + LIVE + ready_route()) as srv:
-            out = []
-            for r in (req(headers=XH, callid="live1"), req("INVITE", callid="live2")):
-                data = r.replace("@CPORT@", str(srv.client_port)).encode("latin-1")
-                replies = srv.send(data, wait=0.5, expect=1)
-                out.append(([norm_reply(x.decode("latin-1"), srv.client_port) for x in replies],
-                            join_lines(srv.take_lines())))
-            results[w] = out
-    if which == "kamlite":
-        assert results["kamlite"] == results["kamailio"]
-    else:
-        assert results["kamailio"][0][0][0].startswith("SIP/2.0 200 Found")
+def test_live_replies():
+    kamailio = assert_route_live_like_kamailio(("pv", "xlog", "sl", "textops"), LIVE,
+                                               [req(headers=XH, callid="live1"), req("INVITE", callid="live2")])
+    assert kamailio[0][0][0].startswith("SIP/2.0 200 Found")
 
 
 # ---- live: the recorded cases through a kamlite server, forward() included -----------------------------
-# differences that come from the SIP core (kamlite.sip.message.Message.apply_lumps), not from textops
-CORE: dict = {}
-
-
-@pytest.mark.parametrize("case", [pytest.param(c.name, marks=[pytest.mark.xfail(reason=CORE[c.name])]
-                                               if c.name in CORE else []) for c in CASES + MORE])
-def test_live_server_like_kamailio(recorded, live_diffs, case):
-    diffs = [d for d in live_diffs if d[0] == case]
-    assert not diffs, "\n".join(f"{n}[{i}] {what}:\n  kamailio: {e!r}\n  kamlite:  {got!r}"
-                                for n, i, what, e, got in diffs)
-
-
 @pytest.fixture(scope="module")
 def live_diffs(recorded):
-    from tests.modules.sipcases import live_replay
-    return list(live_replay(GROUPS[0], recorded))
+    return live_diffs_of(GROUPS, recorded)
+
+
+@pytest.mark.parametrize("group, case", case_ids(GROUPS))
+def test_live_server_like_kamailio(live_diffs, group, case):
+    assert_live_like_kamailio(live_diffs, case)

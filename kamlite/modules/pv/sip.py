@@ -111,30 +111,24 @@ def _parse_uri(ctx, text):
 
 
 # ---- first line ---------------------------------------------------------------------------------
-def get_rm(state, ctx):
-    msg = ctx.msg
-    if msg is None:
-        return None
-    if msg.type == REQUEST:
-        return msg.method
-    cs = msg.cseq
-    if cs is None:
-        _err(ctx, 157, "pv_get_method", "no CSEQ header")
-        return None
-    return cs.method
+def _method(attr: str, line: int, func: str):
+    """$rm / $rmid: the request's method, or a reply's CSeq method."""
+    def get(state, ctx):
+        msg = ctx.msg
+        if msg is None:
+            return None
+        if msg.type == REQUEST:
+            return getattr(msg, attr)
+        cs = msg.cseq
+        if cs is None:
+            _err(ctx, line, func, "no CSEQ header")
+            return None
+        return getattr(cs, attr)
+    return get
 
 
-def get_rmid(state, ctx):
-    msg = ctx.msg
-    if msg is None:
-        return None
-    if msg.type == REQUEST:
-        return msg.method_value
-    cs = msg.cseq
-    if cs is None:
-        _err(ctx, 181, "pv_get_methodid", "no CSEQ header")
-        return None
-    return cs.method_value
+get_rm = _method("method", 157, "pv_get_method")
+get_rmid = _method("method_value", 181, "pv_get_methodid")
 
 
 def get_mt(state, ctx):
