@@ -52,6 +52,7 @@ from ..log import L_CRIT2, L_DBG, L_ERR, L_INFO, L_WARN
 from ..script import pv as PV
 from ..script import runtime as RT
 from ..script import values as VAL
+from ..hashes import core_case_hash, core_hash
 from . import Arg, FixupError, Function, Module, Param, PseudoVar, RpcCommand
 
 MOD = "cfgutils"
@@ -66,52 +67,6 @@ class AbortCalled(SystemExit):
 
     def __init__(self):
         super().__init__(ABORT_STATUS)
-
-
-# ---- hashing (core/hashes.h) ------------------------------------------------------------------
-def _bytes(s: str) -> bytes:
-    try:
-        return s.encode("latin-1")
-    except UnicodeEncodeError:
-        return s.encode("utf-8", "surrogateescape")
-
-
-def _hash_update(h: int, data: bytes, icase: bool) -> int:
-    """One string of core_hash / core_case_hash: 4 bytes at a time, then the tail.  Bytes
-    are C 'char' (signed on Kamailio's platforms), arithmetic is unsigned 32-bit."""
-    if icase:
-        data = bytes(c | 0x20 if 65 <= c <= 90 else c for c in data)
-    b = [c - 256 if c > 127 else c for c in data]
-    n = len(b)
-    i = 0
-    while i + 4 <= n:
-        v = ((b[i] << 24) + (b[i + 1] << 16) + (b[i + 2] << 8) + b[i + 3]) & UINT
-        h = (h + (v ^ (v >> 3))) & UINT
-        i += 4
-    v = 0
-    while i < n:
-        v = ((v << 8) + b[i]) & UINT
-        i += 1
-    return (h + (v ^ (v >> 3))) & UINT
-
-
-def core_hash(s1: str | bytes, s2: str | bytes | None, size: int, icase: bool = False) -> int:
-    """Kamailio's core_hash() (core_case_hash() with icase): the hash id, or with a
-    non-zero size (a power of two) the slot index."""
-    if isinstance(s1, str):
-        s1 = _bytes(s1)
-    if isinstance(s2, str):
-        s2 = _bytes(s2)
-    h = _hash_update(0, s1, icase)
-    if s2 is not None:
-        h = _hash_update(h, s2, icase)
-    h = ((h + (h >> 11)) + ((h >> 13) + (h >> 23))) & UINT
-    size &= UINT
-    return h & (size - 1) if size else h
-
-
-def core_case_hash(s1, s2, size: int) -> int:
-    return core_hash(s1, s2, size, icase=True)
 
 
 # ---- C number parsing ---------------------------------------------------------------------------

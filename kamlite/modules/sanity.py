@@ -33,6 +33,7 @@ from ..sip.message import (HDR_AUTHORIZATION, HDR_CALLID, HDR_CONTACT, HDR_CONTE
                            METHODS, REPLY, REQUEST)
 from ..sip.uri import UriError, parse_uri
 from . import ONREPLY_ROUTE, REQUEST_ROUTE, Arg, FixupError, Function, Module, Param
+from ..sip.digest import parse_digest_cred
 from ..sip.params import ParamError, scan_params
 from .sl import send_sl_reply
 from .textops import _get_body as get_body, clog
@@ -568,54 +569,6 @@ def _bad_contact(state, ctx, line: int, text: str) -> int:
 
 
 # ---- digest credentials --------------------------------------------------------------------------------
-_DIGEST_PARAMS = ("username", "realm", "nonce", "uri", "response", "cnonce", "opaque", "qop", "nc", "algorithm")
-
-
-def parse_digest_cred(body: str):
-    """Core parse_digest_cred(): {param: value} of Digest credentials, 1 for another
-    scheme, None when they cannot be parsed."""
-    t = body.lstrip(_WS)
-    if len(t) < 7:
-        return 1
-    if t[:6].lower() != "digest" or t[6] not in " \r\n\t,":
-        return 1
-    s = t[7:].lstrip(_WS)
-    cred: dict = {}
-    while True:
-        eq = s.find("=")
-        if eq < 0:
-            return None
-        name = s[:eq].rstrip(_WS).lower()
-        if name not in _DIGEST_PARAMS:
-            name = None
-        s = s[eq + 1:].lstrip(_WS)
-        if not s:
-            return None
-        if s[0] == '"':
-            if len(s) < 2:
-                return None
-            end = s.find('"', 1)
-            if end < 0:
-                return None
-            value = s[1:end]
-            s = s[end + 1:]
-        else:
-            i = 0
-            while i < len(s) and s[i] not in " \t\r\n,":
-                i += 1
-            if i == 0:
-                return None
-            value = s[:i]
-            s = s[i:]
-        if name is not None:
-            cred[name] = value
-        comma = s.find(",")
-        if comma < 0:
-            break
-        s = s[comma + 1:].lstrip(_WS)
-    return cred
-
-
 def check_digest_only(state, ctx, msg) -> int:
     if not msg.parse_headers(HDR_EOH_F):
         _log(ctx, L_ERR, 853, "check_digest_only", "failed to parse proxy require header")

@@ -28,10 +28,10 @@ from ..sip.uri import UriError, parse_uri
 from . import (BRANCH_ROUTE, FAILURE_ROUTE, LOCAL_ROUTE, ONREPLY_ROUTE, REQUEST_ROUTE, Arg,
                FixupError, Function, Module, Param)
 from ..sip.addr import AddrError, parse_nameaddr
-from ..sip.message import HDR_OTHER, HEADER_TYPES, cstr
+from ..sip.message import HDR_OTHER, cstr
 from ..sip.receive import sip_core
 from .sl import send_sl_reply
-from .textops import HNAME_CHARS, _ascii_lower, _c_cmp, clog
+from .textops import _ascii_lower, _c_cmp, _hname2_str, clog
 
 MOD = "siputils"
 OPTIONS = METHODS["OPTIONS"]
@@ -429,19 +429,9 @@ def cmp_aor(state, ctx, f1, f2) -> int:
     return _cmp_result(cmp_aor_parsed(u1, u2))
 
 
-def _hname_type(name: str):
-    """parse_hname2_str() on a trimmed name: its type, None when invalid."""
-    if not name or name[0] not in HNAME_CHARS:
-        return None
-    i = 1
-    while i < len(name) and name[i] in HNAME_CHARS:
-        i += 1
-    return HEADER_TYPES.get(name[:i].lower(), HDR_OTHER)
-
-
 def cmp_hdr_name(state, ctx, f1, f2) -> int:
     n1, n2 = f1(ctx).rstrip(" \t\r\n"), f2(ctx).rstrip(" \t\r\n")
-    t1, t2 = _hname_type(n1), _hname_type(n2)
+    t1, t2 = _hname2_str(n1), _hname2_str(n2)
     if t1 is None or t2 is None:
         clog(ctx, L_ERR, "strutils.c:470", "cmp_hdrname_str", f"error parsing header names [{n1}] [{n2}]")
         return -2

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
+from ..hashes import core_hash
 from ..log import L_ERR
 from .message import HDR_CONTENTLENGTH, HDR_EOH_F, METHODS, Message
 from .reply import via_needs_received
@@ -20,30 +21,9 @@ from .uri import UriError, parse_uri
 _NO_TO_TAG = METHODS["INVITE"] | METHODS["ACK"] | METHODS["CANCEL"]
 
 
-def _signed(data: bytes):
-    return [b - 256 if b >= 128 else b for b in data]
-
-
-def _hash_update(h: int, data: bytes) -> int:
-    sc = _signed(data)
-    i = 0
-    n = len(sc)
-    while i + 4 <= n:
-        v = ((sc[i] << 24) + (sc[i + 1] << 16) + (sc[i + 2] << 8) + sc[i + 3]) & 0xFFFFFFFF
-        h = (h + (v ^ (v >> 3))) & 0xFFFFFFFF
-        i += 4
-    v = 0
-    for c in sc[i:]:
-        v = ((v << 8) + c) & 0xFFFFFFFF
-    return (h + (v ^ (v >> 3))) & 0xFFFFFFFF
-
-
 def tm_hash(callid: str, cseq_number: str) -> int:
     """hash(Call-ID, CSeq number): the transaction table index (16 bits)."""
-    h = _hash_update(0, callid.encode("latin-1"))
-    h = _hash_update(h, cseq_number.encode("latin-1"))
-    h = ((h + (h >> 11)) + ((h >> 13) + (h >> 23))) & 0xFFFFFFFF
-    return h & 0xFFFF
+    return core_hash(callid, cseq_number, 0x10000)
 
 
 def _reverse_hex(n: int) -> str:

@@ -31,6 +31,7 @@ from ...script import pv as PV
 from ...script import runtime as RT
 from ...sip import message as M
 from ...sip.addr import AddrError, NameAddrError, parse_nameaddr, parse_to_body
+from ...sip.digest import parse_digest_cred
 from ...sip.forward import changed_message
 from ...sip.params import ParamError, scan_params
 from ...sip.transport import Sockets
@@ -847,56 +848,16 @@ class Credentials:
             setattr(self, k, None)
 
 
-_DIGEST_PARAMS = ("username", "realm", "nonce", "uri", "response", "cnonce", "opaque", "qop",
-                  "nc", "algorithm")
-
-
 def parse_digest(body: str):
-    """parse_digest_cred(): Credentials, 1 for another scheme, -2 for a broken value."""
-    s = body.lstrip(" \t\r\n")
-    if len(s) < 7:
+    """parse_credentials(): Credentials, 1 for another scheme, -2 for a broken value."""
+    cred = parse_digest_cred(body)
+    if cred is None:
+        return -2
+    if cred == 1:
         return 1
-    if s[:6].lower() != "digest" or s[6] not in " \r\n\t,":
-        return 1
-    s = s[7:].lstrip(" \t\r\n")
     c = Credentials()
-    while True:
-        eq = s.find("=")
-        if eq < 0:
-            return -2
-        name = s[:eq].rstrip(" \t\r\n")
-        pname = name.lower() if name.lower() in _DIGEST_PARAMS else None
-        if pname is not None and name != s[:len(name)]:
-            pname = None
-        s = s[eq + 1:].lstrip(" \t\r\n")
-        if not s:
-            return -2
-        if s[0] == '"':
-            if len(s) < 2:
-                return -2
-            end = s.find('"', 1)
-            if end < 0:
-                return -2
-            value = s[1:end]
-            s = s[end + 1:]
-        else:
-            i = 0
-            while i < len(s) and s[i] not in " \t\r\n,":
-                i += 1
-            if i == 0:
-                return -2
-            value = s[:i]
-            s = s[i:]
-        if pname == "username":
-            c.whole = value
-        elif pname == "algorithm":
-            c.alg = value
-        elif pname is not None:
-            setattr(c, pname, value)
-        comma = s.find(",")
-        if comma < 0:
-            break
-        s = s[comma + 1:].lstrip(" \t\r\n")
+    for name, value in cred.items():
+        setattr(c, {"username": "whole", "algorithm": "alg"}.get(name, name), value)
     if c.whole is not None:
         user = c.whole
         if len(c.whole) > 2:

@@ -28,6 +28,7 @@ import hashlib
 import time
 import weakref
 
+from ...hashes import core_hash
 from ...log import L_CRIT, L_CRIT2, L_ERR, L_WARN
 from ...script import pv as PV
 from ...script import runtime as RT
@@ -344,25 +345,8 @@ def _s_corehash(cur):
         n = 0
         if size is not None:
             n = _get_int(ctx, size, 1237, "corehash cannot get size") & 0xFFFFFFFF
-        return str(_core_hash(_bytes(s), n))
+        return str(core_hash(_bytes(s), None, n))
     return step
-
-
-def _core_hash(data: bytes, size: int) -> int:
-    """core_hash() over one string; chars are signed in the C code."""
-    sc = [b - 256 if b >= 128 else b for b in data]
-    h = 0
-    i = 0
-    while i + 4 <= len(sc):
-        v = ((sc[i] << 24) + (sc[i + 1] << 16) + (sc[i + 2] << 8) + sc[i + 3]) & 0xFFFFFFFF
-        h = (h + (v ^ (v >> 3))) & 0xFFFFFFFF
-        i += 4
-    v = 0
-    for c in sc[i:]:
-        v = ((v << 8) + c) & 0xFFFFFFFF
-    h = (h + (v ^ (v >> 3))) & 0xFFFFFFFF
-    h = ((h + (h >> 11)) + ((h >> 13) + (h >> 23))) & 0xFFFFFFFF
-    return h & ((size - 1) & 0xFFFFFFFF) if size else h
 
 
 # ---- case, trimming
