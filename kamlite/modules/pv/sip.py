@@ -848,6 +848,9 @@ class Credentials:
             setattr(self, k, None)
 
 
+_CRED_FIELDS = {"username": "whole", "algorithm": "alg"}      # other names are field names
+
+
 def parse_digest(body: str):
     """parse_credentials(): Credentials, 1 for another scheme, -2 for a broken value."""
     cred = parse_digest_cred(body)
@@ -857,7 +860,7 @@ def parse_digest(body: str):
         return 1
     c = Credentials()
     for name, value in cred.items():
-        setattr(c, {"username": "whole", "algorithm": "alg"}.get(name, name), value)
+        setattr(c, _CRED_FIELDS.get(name, name), value)
     if c.whole is not None:
         user = c.whole
         if len(c.whole) > 2:
